@@ -191,6 +191,45 @@ def load_landing_dir(
     return summary
 
 
+ROSTER_FILE = "members.csv"
+ROSTER_HEADER = ("email", "api_key_name", "user_ids", "team", "role")
+
+
+class RosterError(Exception):
+    """The roster file exists but cannot be read as the documented CSV."""
+
+
+def load_roster(con, landing_dir: Path) -> int:
+    """Replace raw.roster with the landing folder's members.csv (empty when there is none)."""
+    create_raw_tables(con)
+    path = landing_dir / ROSTER_FILE
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from raw.roster")
+        if path.is_file():
+            header = path.read_text(encoding="utf-8-sig").splitlines()[:1]
+            columns = [c.strip().lower() for c in header[0].split(",")] if header else []
+            missing = [c for c in ROSTER_HEADER if c not in columns]
+            if missing:
+                raise RosterError(f"{path}: roster header lacks column(s) {', '.join(missing)}")
+            con.execute(
+                """
+                insert into raw.roster
+                select nullif(trim(email), ''), nullif(trim(api_key_name), ''),
+                    nullif(trim(user_ids), ''), nullif(trim(team), ''), nullif(trim(role), ''),
+                    (row_number() over () + 1)::integer, current_timestamp::timestamp
+                from read_csv(?, header = true, all_varchar = true, parallel = false)
+                """,
+                [str(path)],
+            )
+        rows = con.execute("select count(*) from raw.roster").fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows
+
+
 def landed_date_range(con) -> tuple[date | None, date | None]:
     """First and last UTC day holding any loaded record."""
     create_raw_tables(con)

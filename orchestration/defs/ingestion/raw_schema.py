@@ -21,6 +21,7 @@ OTLP_METRIC_POINTS_COLUMNS = """
     session_id VARCHAR,
     user_id VARCHAR,
     user_email VARCHAR,
+    api_key_name VARCHAR,
     user_account_uuid VARCHAR,
     organization_id VARCHAR,
     terminal_type VARCHAR,
@@ -55,6 +56,7 @@ OTLP_LOG_RECORDS_COLUMNS = """
     session_id VARCHAR,
     user_id VARCHAR,
     user_email VARCHAR,
+    api_key_name VARCHAR,
     user_account_uuid VARCHAR,
     organization_id VARCHAR,
     terminal_type VARCHAR,
@@ -111,16 +113,52 @@ LANDED_FILES_COLUMNS = """
     last_loaded_at TIMESTAMP NOT NULL
 """
 
+ROSTER_COLUMNS = """
+    email VARCHAR,
+    api_key_name VARCHAR,
+    user_ids VARCHAR,
+    team VARCHAR,
+    role VARCHAR,
+    source_line INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
 TABLES = {
     "otlp_metric_points": OTLP_METRIC_POINTS_COLUMNS,
     "otlp_log_records": OTLP_LOG_RECORDS_COLUMNS,
     "quarantine": QUARANTINE_COLUMNS,
     "landed_files": LANDED_FILES_COLUMNS,
+    "roster": ROSTER_COLUMNS,
 }
 
 
+def _column_definitions(columns: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a DDL column list, constraints left out."""
+    definitions = []
+    for line in columns.strip().splitlines():
+        name, *rest = line.strip().rstrip(",").split()
+        type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
+        definitions.append((name, " ".join(type_words)))
+    return definitions
+
+
 def create_raw_tables(con) -> None:
-    """Create the raw schema and tables if they do not exist yet."""
+    """Create the raw schema and tables, and add columns a newer version of this file defines.
+
+    Added columns are nullable: rows loaded before the upgrade hold NULL until their files are
+    reloaded.
+    """
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in TABLES.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [RAW_SCHEMA, table],
+            ).fetchall()
+        }
+        for name, column_type in _column_definitions(columns):
+            if name not in existing:
+                con.execute(f"alter table {RAW_SCHEMA}.{table} add column {name} {column_type}")

@@ -1,0 +1,45 @@
+{{ config(unique_key='usage_date') }}
+{#- One row per distinct Claude Code event in the window, with its member and normalized model. -#}
+with
+
+window_events as (
+
+    select * from {{ ref('stg_otlp__log_records') }}
+    where {{ in_window('usage_date') }}
+
+),
+
+final as (
+
+    select
+        events.usage_date,
+        events.event_time,
+        events.event_id,
+        events.event_name,
+        events.event_sequence,
+        events.session_id,
+        {{ member_type_expr('events') }} as member_type,
+        {{ member_identifier_expr('events') }} as member_identifier,
+        events.user_id,
+        events.user_email,
+        events.api_key_name,
+        events.model_raw,
+        {{ normalize_model('events.model_raw') }} as model,
+        events.tool_name,
+        events.decision,
+        events.decision_source,
+        events.cost_usd,
+        events.input_tokens,
+        events.output_tokens,
+        events.cache_read_tokens,
+        events.cache_creation_tokens,
+        events.client_version
+    from window_events as events
+    {{ member_identity_joins('events') }}
+
+)
+
+select
+    *,
+    {{ member_key('member_type', 'member_identifier') }} as member_key
+from final

@@ -1,0 +1,99 @@
+{{ config(unique_key='usage_date') }}
+{#-
+    One row per UTC day and member with any telemetry that day. Counters are the sums of
+    their increments, rounded at the boundary (Claude Code sends counters as doubles).
+-#}
+with
+
+members as (
+
+    select
+        usage_date,
+        member_key,
+        member_type,
+        member_identifier,
+        count(distinct case when not is_agents_view_session then session_id end) as sessions,
+        max(case when not is_agents_view_session and member_type <> 'unattributed' then 1 else 0 end) = 1
+            as is_active
+    from {{ ref('int_session_activity') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date, member_key, member_type, member_identifier
+
+),
+
+metrics as (
+
+    select
+        usage_date,
+        member_key,
+        sum(case when metric_name = 'claude_code.session.count'
+                  and coalesce(start_type, '') <> 'agents_view' then increment else 0 end) as session_starts,
+        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'added'
+                 then increment else 0 end) as lines_added,
+        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'removed'
+                 then increment else 0 end) as lines_removed,
+        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
+                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_accepts,
+        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
+                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_rejects,
+        sum(case when metric_name = 'claude_code.commit.count' then increment else 0 end) as commits,
+        sum(case when metric_name = 'claude_code.pull_request.count' then increment else 0 end)
+            as pull_requests,
+        sum(case when metric_name = 'claude_code.active_time.total' and type = 'user'
+                 then increment else 0 end) as active_time_user_s,
+        sum(case when metric_name = 'claude_code.active_time.total' and coalesce(type, 'cli') <> 'user'
+                 then increment else 0 end) as active_time_cli_s,
+        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date, member_key
+
+),
+
+events as (
+
+    select
+        usage_date,
+        member_key,
+        sum(case when event_name = 'user_prompt' then 1 else 0 end) as prompts,
+        sum(case when event_name = 'api_request' then 1 else 0 end) as api_requests,
+        sum(case when event_name = 'api_error' then 1 else 0 end) as api_errors
+    from {{ ref('int_events') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date, member_key
+
+),
+
+final as (
+
+    select
+        members.usage_date,
+        members.member_key,
+        members.member_type,
+        members.is_active,
+        members.sessions,
+        cast(round(coalesce(metrics.session_starts, 0)) as bigint) as session_starts,
+        cast(coalesce(events.prompts, 0) as bigint) as prompts,
+        cast(coalesce(events.api_requests, 0) as bigint) as api_requests,
+        cast(coalesce(events.api_errors, 0) as bigint) as api_errors,
+        cast(round(coalesce(metrics.lines_added, 0)) as bigint) as lines_added,
+        cast(round(coalesce(metrics.lines_removed, 0)) as bigint) as lines_removed,
+        cast(round(coalesce(metrics.edit_accepts, 0)) as bigint) as edit_accepts,
+        cast(round(coalesce(metrics.edit_rejects, 0)) as bigint) as edit_rejects,
+        {{ safe_ratio('round(coalesce(metrics.edit_accepts, 0))',
+                      'round(coalesce(metrics.edit_accepts, 0)) + round(coalesce(metrics.edit_rejects, 0))') }}
+            as accept_rate,
+        cast(round(coalesce(metrics.commits, 0)) as bigint) as commits,
+        cast(round(coalesce(metrics.pull_requests, 0)) as bigint) as pull_requests,
+        coalesce(metrics.active_time_user_s, 0) as active_time_user_s,
+        coalesce(metrics.active_time_cli_s, 0) as active_time_cli_s,
+        coalesce(metrics.spend_usd, 0) as spend_usd
+    from members
+    left join metrics
+        on members.usage_date = metrics.usage_date and members.member_key = metrics.member_key
+    left join events
+        on members.usage_date = events.usage_date and members.member_key = events.member_key
+
+)
+
+select * from final

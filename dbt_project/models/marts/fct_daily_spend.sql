@@ -1,0 +1,69 @@
+{{ config(unique_key='usage_date') }}
+{#-
+    Spend and tokens per UTC day, member and model (the normalized family key; `unknown` when a
+    point names none). spend_usd is claude_code.cost.usage (an estimate at list prices, not the
+    bill); api_requests counts claude_code.api_request events of that model.
+-#}
+with
+
+metrics as (
+
+    select
+        usage_date,
+        member_key,
+        model,
+        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd,
+        sum(case when metric_name = 'claude_code.token.usage' and type = 'input'
+                 then increment else 0 end) as input_tokens,
+        sum(case when metric_name = 'claude_code.token.usage' and type = 'output'
+                 then increment else 0 end) as output_tokens,
+        sum(case when metric_name = 'claude_code.token.usage' and type = 'cacheRead'
+                 then increment else 0 end) as cache_read_tokens,
+        sum(case when metric_name = 'claude_code.token.usage' and type = 'cacheCreation'
+                 then increment else 0 end) as cache_creation_tokens
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }}
+        and metric_name in ('claude_code.cost.usage', 'claude_code.token.usage')
+    group by usage_date, member_key, model
+
+),
+
+requests as (
+
+    select usage_date, member_key, model, count(*) as api_requests
+    from {{ ref('int_events') }}
+    where {{ in_window('usage_date') }}
+        and event_name = 'api_request'
+    group by usage_date, member_key, model
+
+),
+
+joined as (
+
+    select
+        coalesce(metrics.usage_date, requests.usage_date) as usage_date,
+        coalesce(metrics.member_key, requests.member_key) as member_key,
+        coalesce(metrics.model, requests.model) as model,
+        coalesce(metrics.spend_usd, 0) as spend_usd,
+        cast(round(coalesce(metrics.input_tokens, 0)) as bigint) as input_tokens,
+        cast(round(coalesce(metrics.output_tokens, 0)) as bigint) as output_tokens,
+        cast(round(coalesce(metrics.cache_read_tokens, 0)) as bigint) as cache_read_tokens,
+        cast(round(coalesce(metrics.cache_creation_tokens, 0)) as bigint) as cache_creation_tokens,
+        cast(coalesce(requests.api_requests, 0) as bigint) as api_requests
+    from metrics
+    full outer join requests
+        on metrics.usage_date = requests.usage_date
+        and metrics.member_key = requests.member_key
+        and metrics.model = requests.model
+
+),
+
+final as (
+
+    select * from joined
+    where spend_usd <> 0 or input_tokens <> 0 or output_tokens <> 0 or cache_read_tokens <> 0
+        or cache_creation_tokens <> 0 or api_requests <> 0
+
+)
+
+select * from final

@@ -1,0 +1,88 @@
+{{ config(unique_key='usage_month') }}
+{#-
+    One row per calendar month and member with any telemetry in the month: the Team insights
+    table ("Spend this month", "Lines this month"). sessions are distinct sessions in the month;
+    active_days are days on which the member was active. A run rebuilds every month its window
+    touches.
+-#}
+with
+
+daily as (
+
+    select *, {{ month_start('usage_date') }} as usage_month
+    from {{ ref('fct_daily_activity') }}
+    where {{ in_window_months('usage_date') }}
+
+),
+
+activity as (
+
+    select *, {{ month_start('usage_date') }} as usage_month
+    from {{ ref('int_session_activity') }}
+    where {{ in_window_months('usage_date') }}
+
+),
+
+members as (
+
+    select distinct member_key, member_type, member_identifier
+    from activity
+
+),
+
+daily_sums as (
+
+    select
+        usage_month,
+        member_key,
+        sum(case when is_active then 1 else 0 end) as active_days,
+        sum(spend_usd) as spend_usd,
+        sum(lines_added) as lines_added,
+        sum(lines_removed) as lines_removed,
+        sum(edit_accepts) as edit_accepts,
+        sum(edit_rejects) as edit_rejects,
+        sum(prompts) as prompts,
+        sum(commits) as commits,
+        sum(pull_requests) as pull_requests
+    from daily
+    group by usage_month, member_key
+
+),
+
+monthly_sessions as (
+
+    select usage_month, member_key,
+        count(distinct case when not is_agents_view_session then session_id end) as sessions
+    from activity
+    group by usage_month, member_key
+
+),
+
+final as (
+
+    select
+        daily_sums.usage_month,
+        daily_sums.member_key,
+        {{ display_name('members.member_type', 'members.member_identifier') }} as display_name,
+        members.member_type,
+        daily_sums.spend_usd,
+        cast(daily_sums.lines_added as bigint) as lines_added,
+        cast(daily_sums.lines_removed as bigint) as lines_removed,
+        cast(coalesce(monthly_sessions.sessions, 0) as bigint) as sessions,
+        cast(daily_sums.active_days as bigint) as active_days,
+        cast(daily_sums.edit_accepts as bigint) as edit_accepts,
+        cast(daily_sums.edit_rejects as bigint) as edit_rejects,
+        {{ safe_ratio('daily_sums.edit_accepts', 'daily_sums.edit_accepts + daily_sums.edit_rejects') }}
+            as accept_rate,
+        cast(daily_sums.prompts as bigint) as prompts,
+        cast(daily_sums.commits as bigint) as commits,
+        cast(daily_sums.pull_requests as bigint) as pull_requests
+    from daily_sums
+    inner join members on daily_sums.member_key = members.member_key
+    left join monthly_sessions
+        on daily_sums.usage_month = monthly_sessions.usage_month
+        and daily_sums.member_key = monthly_sessions.member_key
+
+)
+
+select * from final

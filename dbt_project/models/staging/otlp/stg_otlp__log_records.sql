@@ -1,0 +1,72 @@
+{#-
+    One row per distinct Claude Code event (OTLP log record). An event delivered twice is kept
+    once: its identity is session.id, event name, event.sequence, timeUnixNano and the full
+    record attribute set (metrics.md). event.sequence alone is not unique: it restarts in every
+    process of a continued session.
+-#}
+with
+
+source as (
+
+    select * from {{ source('raw', 'otlp_log_records') }}
+
+),
+
+identified as (
+
+    select
+        *,
+        {{ hash_key(['session_id', 'event_name', 'event_sequence', 'time_unix_nano',
+                     'attributes_json']) }} as event_id
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by usage_date, event_id
+            order by source_file, source_line, record_index
+        ) as copy_number
+    from identified
+
+),
+
+final as (
+
+    select
+        event_id,
+        usage_date,
+        event_time,
+        time_unix_nano,
+        event_name,
+        event_sequence,
+        session_id,
+        user_id,
+        user_email,
+        api_key_name,
+        organization_id,
+        terminal_type,
+        service_version as client_version,
+        prompt_id,
+        attr_model as model_raw,
+        attr_tool_name as tool_name,
+        attr_decision as decision,
+        attr_source as decision_source,
+        cost_usd,
+        input_tokens,
+        output_tokens,
+        cache_read_tokens,
+        cache_creation_tokens,
+        duration_ms,
+        status_code,
+        source_file,
+        source_line
+    from ranked
+    where copy_number = 1
+
+)
+
+select * from final

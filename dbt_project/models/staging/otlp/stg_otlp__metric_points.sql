@@ -1,0 +1,74 @@
+{#-
+    One row per distinct OTLP metric data point. A point delivered twice (exporter retry, a file
+    copied under another name) is kept once: its identity is the metric, the resource and point
+    attribute sets, startTimeUnixNano, timeUnixNano and value (metrics.md).
+-#}
+with
+
+source as (
+
+    select * from {{ source('raw', 'otlp_metric_points') }}
+
+),
+
+identified as (
+
+    select
+        *,
+        {{ hash_key(['metric_name', 'resource_attributes_json', 'attributes_json',
+                     'start_time_unix_nano', 'time_unix_nano', 'value']) }} as point_id,
+        {{ hash_key(['metric_name', 'resource_attributes_json', 'attributes_json',
+                     'start_time_unix_nano']) }} as series_id
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by usage_date, point_id
+            order by source_file, source_line, record_index
+        ) as copy_number
+    from identified
+
+),
+
+final as (
+
+    select
+        point_id,
+        series_id,
+        usage_date,
+        point_time as exported_at,
+        time_unix_nano,
+        start_time_unix_nano,
+        metric_name,
+        metric_type,
+        metric_unit,
+        aggregation_temporality,
+        value,
+        session_id,
+        user_id,
+        user_email,
+        api_key_name,
+        organization_id,
+        terminal_type,
+        service_version as client_version,
+        attr_type as type,
+        attr_model as model_raw,
+        attr_decision as decision,
+        attr_source as decision_source,
+        attr_tool_name as tool_name,
+        attr_language as language,
+        attr_start_type as start_type,
+        attr_query_source as query_source,
+        source_file,
+        source_line
+    from ranked
+    where copy_number = 1
+
+)
+
+select * from final

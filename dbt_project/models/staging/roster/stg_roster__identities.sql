@@ -1,0 +1,85 @@
+{#-
+    The roster as identity mappings: one row per identifier (a user.id, an API key name or an
+    email) that the roster maps to a member. A member row names an email (an OAuth user) or an
+    API key name (an API-key user). When two roster lines claim the same identifier, the first
+    line wins, so the mapping never fans out.
+-#}
+with
+
+source as (
+
+    select * from {{ source('raw', 'roster') }}
+
+),
+
+members as (
+
+    select
+        case when email is not null then 'oauth_user' else 'api_key' end as member_type,
+        coalesce(lower(email), api_key_name) as member_identifier,
+        lower(email) as email,
+        api_key_name,
+        user_ids,
+        team,
+        lower(replace(trim(role), ' ', '_')) as role,
+        source_line
+    from source
+    where email is not null or api_key_name is not null
+
+),
+
+user_id_mappings as (
+
+    select
+        'user_id' as match_kind,
+        trim(user_id.value) as match_value,
+        members.*
+    from members,
+        unnest(string_split(coalesce(user_ids, ''), ';')) as user_id(value)
+    where trim(user_id.value) <> ''
+
+),
+
+key_mappings as (
+
+    select 'api_key_name' as match_kind, api_key_name as match_value, members.*
+    from members
+    where api_key_name is not null
+
+),
+
+all_mappings as (
+
+    select * from user_id_mappings
+    union all
+    select * from key_mappings
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (partition by match_kind, match_value order by source_line) as rank_in_roster
+    from all_mappings
+
+),
+
+final as (
+
+    select
+        match_kind,
+        match_value,
+        member_type,
+        member_identifier,
+        email,
+        api_key_name,
+        team,
+        role,
+        source_line
+    from ranked
+    where rank_in_roster = 1
+
+)
+
+select * from final

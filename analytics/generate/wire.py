@@ -58,6 +58,8 @@ METRIC_META = {
     UNKNOWN: ("claude_code.mcp_tool_call.count", "Number of MCP tool calls", ""),
 }
 
+_ARITY = {SESSION: 1, LINES: 2, PR: 0, COMMIT: 0, COST: 2, TOKEN: 3, DECISION: 4, ACTIVE: 1,
+          UNKNOWN: 1}
 # canonical series values per metric (what the simulation passes):
 #   SESSION (start_type,)  LINES (type, model)  COST (model, query_source)
 #   TOKEN (model, query_source, type)  DECISION (decision, source, tool, language)
@@ -78,14 +80,14 @@ METRIC_META = {
 #   housekeeping events (text, number): see HOUSEKEEPING below
 
 R = "<REDACTED>"
-_EMPTY_ARRAY = object()
+ZERO = ("const", 0)  # an integer constant (a bare int is a field index)
 
 _V21_NEW_EVENTS = {
     "user_prompt": [("prompt_length", "n", 0), ("prompt", "s", R), ("prompt_text", "s", R),
                     ("message.uuid", "s", 1)],
     "api_request": [("model", "s", 0), ("input_tokens", "i", 1), ("output_tokens", "i", 2),
                     ("cache_read_tokens", "i", 3), ("cache_creation_tokens", "i", 4),
-                    ("cache_creation_5m_tokens", "i", 4), ("cache_creation_1h_tokens", "i", 0.5),
+                    ("cache_creation_5m_tokens", "i", 4), ("cache_creation_1h_tokens", "i", ZERO),
                     ("cost_usd", "d", 5), ("cost_usd_micros", "i", 6), ("duration_ms", "i", 7),
                     ("ttft_ms", "i", 8), ("request_id", "s", 9), ("speed", "s", "normal"),
                     ("query_source", "s", 10)],
@@ -110,8 +112,8 @@ _V21_NEW_EVENTS = {
                       ("plugin.scope", "s", "default-bundle"),
                       ("enabled_via", "s", "default-enable"), ("plugin_id_hash", "s", 1),
                       ("has_hooks", "b", True), ("has_mcp", "b", False),
-                      ("host_owned_mcp", "b", False), ("skill_path_count", "i", 0.5),
-                      ("command_path_count", "i", 0.5), ("agent_path_count", "i", 0.5),
+                      ("host_owned_mcp", "b", False), ("skill_path_count", "i", ZERO),
+                      ("command_path_count", "i", ZERO), ("agent_path_count", "i", ZERO),
                       ("safe_mode", "s", "false")],
     # events outside the marts' definitions (valid data, activity only)
     "permission_mode_changed": [("permission_mode", "s", 0), ("previous_mode", "s", "default")],
@@ -121,7 +123,6 @@ _V21_NEW_EVENTS = {
     "skill_activated": [("skill.name", "s", 0)],
     "experiment_exposure": [("experiment", "s", 0), ("variant", "i", 1)],
 }
-# the integer constant 0 is spelled 0.5 above so that it is not taken for a field index
 _V21_OLD_EVENTS = {
     "user_prompt": [("prompt_length", "n", 0), ("prompt", "s", R)],
     "api_request": [("model", "s", 0), ("input_tokens", "i", 1), ("output_tokens", "i", 2),
@@ -195,6 +196,16 @@ class Profile:
     decision_omits: frozenset = field(default_factory=frozenset)
     lines_description: str = _LINES_DESC_NEW
 
+    @property
+    def projections(self) -> dict[int, frozenset]:
+        """Metrics whose attributes drop some canonical values (those series merge)."""
+        out = {}
+        for metric, spec in self.metrics.items():
+            used = frozenset(i for _, i in spec)
+            if len(used) < _ARITY[metric]:
+                out[metric] = used
+        return out
+
     def sends(self, metric: int) -> bool:
         return metric in self.metrics
 
@@ -261,7 +272,7 @@ def _compile_attrs(spec, style: int) -> tuple[str, tuple[int, ...]]:
             parts.append(head + _placeholder(kind, style) + "}")
             idx.append(src)
         else:
-            value = 0 if src == 0.5 else src
+            value = src[1] if isinstance(src, tuple) else src
             parts.append(head + _const_value(kind, value, style) + "}")
     return ",".join(parts), tuple(idx)
 

@@ -236,3 +236,45 @@ def landed_date_range(con) -> tuple[date | None, date | None]:
     return tuple(
         con.execute("select min(min_usage_date), max(max_usage_date) from raw.landed_files").fetchall()[0]
     )
+
+
+TIME_SCAN_SQL = r"""
+select
+    min(make_timestamp(t // 1000)::date),
+    max(make_timestamp(t // 1000)::date)
+from (
+    select try_cast(unnest(regexp_extract_all(line, '"timeUnixNano"\s*:\s*"?([0-9]{10,20})', 1)) as bigint) as t
+    from read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
+                  header = false, ignore_errors = true, auto_detect = false)
+)
+where t > 0
+"""
+
+
+def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | None]:
+    """First and last UTC day of the landing folder's records: loaded files from the manifest,
+    new or changed files by a quick scan of their timeUnixNano values (no full parse)."""
+    create_raw_tables(con)
+    files = discover_otlp_files(landing_dir)
+    manifest = _manifest(con)
+    pending = [
+        str(f.path)
+        for f in files
+        if manifest.get(f.relative_path, (None, None))[:2] != (f.size_bytes, f.mtime_ns)
+    ]
+    known = [f.relative_path for f in files if f.relative_path in manifest]
+    days: list[date] = []
+    if known:
+        con.execute("create or replace temp table _known (source_file varchar)")
+        con.executemany("insert into _known values (?)", [[k] for k in known])
+        days.extend(
+            d
+            for d in con.execute(
+                "select min(min_usage_date), max(max_usage_date) from raw.landed_files "
+                "where source_file in (select source_file from _known)"
+            ).fetchall()[0]
+            if d is not None
+        )
+    if pending:
+        days.extend(d for d in con.execute(TIME_SCAN_SQL, [pending]).fetchall()[0] if d is not None)
+    return (min(days), max(days)) if days else (None, None)

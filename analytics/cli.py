@@ -1,0 +1,145 @@
+"""`analytics`: run the daily pipeline, open the Dagster UI, generate sample data.
+
+A thin layer over the Dagster definitions: `analytics run` launches the same job the schedule
+and the UI launch, in this process, recorded in the Dagster instance under DAGSTER_HOME, so
+its runs show in the UI's history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from analytics import settings
+
+
+class UsageError(Exception):
+    """Bad arguments or environment: printed as one line, exit status 2."""
+
+
+def _parse_day(text: str, flag: str) -> date:
+    from orchestration.defs.partitions import parse_day
+
+    try:
+        return parse_day(text)
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _require_landing_dir():
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        raise UsageError(f"landing folder not found: {landing} (set ANALYTICS_LANDING_DIR)")
+    return landing
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    start = _parse_day(args.start, "--start") if args.start else None
+    end = _parse_day(args.end, "--end") if args.end else None
+    if start and end and start > end:
+        raise UsageError(f"--start {start} is after --end {end}")
+    landing = _require_landing_dir()
+    from analytics.run import run_pipeline
+
+    return run_pipeline(landing, start, end, reload=args.reload)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import os
+
+    from analytics.instance import ensure_dbt_manifest, prepare_environment
+
+    _require_landing_dir()
+    prepare_environment()
+    ensure_dbt_manifest()
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    os.chdir(settings.PROJECT_ROOT)
+    os.execv(
+        dagster,
+        [dagster, "dev", "-w", str(settings.PROJECT_ROOT / "workspace.yaml"),
+         "--host", args.host, "--port", str(args.port)],
+    )
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from analytics.generate import generate_organization
+
+    if args.members < 1 or args.days < 1:
+        raise UsageError("--members and --days must be at least 1")
+    start = _parse_day(args.start, "--start") if args.start else None
+    if start is None:
+        from datetime import datetime, timedelta, timezone
+
+        start = datetime.now(timezone.utc).date() - timedelta(days=args.days)
+    summary = generate_organization(
+        Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed
+    )
+    mb = summary["bytes_written"] / 1e6
+    print(
+        f"wrote {args.out_dir}: {summary['files']} files, {summary['lines']} lines, {mb:.1f} MB "
+        f"in {summary['seconds']:.1f}s ({mb / max(summary['seconds'], 1e-9):.0f} MB/s)"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="analytics",
+        description="Claude Code usage analytics: Dagster + dbt + DuckDB.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="ingest the landing folder and build every mart for a UTC day range (one run)",
+        description=(
+            "Ingest new telemetry from ANALYTICS_LANDING_DIR and rebuild every mart in "
+            "ANALYTICS_WAREHOUSE for the inclusive UTC day range. Without dates: every day "
+            "from the first to the last day found in the landing data."
+        ),
+    )
+    run.add_argument("--start", help="first UTC day, YYYY-MM-DD")
+    run.add_argument("--end", help="last UTC day (inclusive), YYYY-MM-DD")
+    run.add_argument(
+        "--reload", action="store_true",
+        help="read again the landed files holding records of these days, even if unchanged",
+    )
+    run.set_defaults(func=cmd_run)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI (webserver and daemon)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+
+    generate = commands.add_parser(
+        "generate", help="write a synthetic organization's landing folder (OTLP, roster, expected numbers)"
+    )
+    generate.add_argument("out_dir")
+    generate.add_argument("--members", type=int, required=True)
+    generate.add_argument("--days", type=int, required=True)
+    generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.set_defaults(func=cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"analytics: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("analytics: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

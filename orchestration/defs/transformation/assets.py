@@ -1,0 +1,78 @@
+"""dbt models as Dagster assets: staging views unpartitioned, everything downstream by day.
+
+The partitioned assets pass their run's day window to dbt as vars, so one run (one
+partition, or a single-run backfill of a range) rebuilds exactly those days and the months
+they touch. Every dbt test becomes an asset check on the model it tests.
+"""
+
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
+from orchestration.defs.progress import progress
+from orchestration.defs.resources import warehouse_write_lock
+from orchestration.defs.transformation.project import dbt_project
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 1:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> Iterator:
+    """Run `dbt <args>` and pass its events on, with a progress line per model and failed test."""
+    for event in dbt.cli(args, context=context).stream():
+        if isinstance(event, dg.Output):
+            progress(f"dbt: built {context.asset_key_for_output(event.output_name).to_user_string()}")
+        elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+            progress(f"dbt: test failed: {event.asset_key.to_user_string()} {event.check_name}")
+        yield event
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/staging",
+    name="dbt_staging_models",
+    dagster_dbt_translator=translator,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_warehouse",
+)
+def dbt_staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    """Staging views: rename, type and de-duplicate each raw table."""
+    with warehouse_write_lock(duckdb.database, context.log):
+        yield from build_with_progress(context, dbt, ["build"])
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/intermediate path:models/marts",
+    name="dbt_daily_models",
+    dagster_dbt_translator=translator,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_warehouse",
+)
+def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    """Intermediate models and marts, rebuilt for the run's days and the months they touch."""
+    window = window_of(context)
+    progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
+    with warehouse_write_lock(duckdb.database, context.log):
+        yield from build_with_progress(
+            context, dbt, ["build", "--vars", json.dumps(dbt_vars_for(window))]
+        )

@@ -1,0 +1,16 @@
+"""The dbt project, with its manifest prepared (`dbt parse`) when definitions load in development."""
+
+import os
+
+from dagster_dbt import DbtProject
+
+from analytics import settings
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("ANALYTICS_WAREHOUSE", str(settings.warehouse_path()))
+
+dbt_project = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR,
+    profiles_dir=settings.DBT_PROJECT_DIR,
+)
+dbt_project.prepare_if_dev()

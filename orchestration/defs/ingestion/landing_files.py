@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import zlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +37,7 @@ def discover_otlp_files(landing_dir: Path) -> list[LandedFile]:
     if not root.is_dir():
         return []
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames.sort()
         for name in sorted(filenames):
             if name.startswith(".") or not name.endswith(OTLP_SUFFIXES):
@@ -64,57 +64,95 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _open(path: Path):
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+def _blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in blocks, gunzipped for .gz (concatenated members included).
+
+    A truncated or corrupt gzip stream yields everything before the damage, then raises
+    UnreadableTail.
+    """
+    with path.open("rb") as handle:
+        if not path.name.endswith(".gz"):
+            yield from iter(lambda: handle.read(block_bytes), b"")
+            return
+        inflater = zlib.decompressobj(wbits=31)
+        in_member = False
+        for compressed in iter(lambda: handle.read(block_bytes), b""):
+            while compressed:
+                in_member = True
+                try:
+                    out = inflater.decompress(compressed)
+                except zlib.error as exc:
+                    raise UnreadableTail(f"corrupt gzip data: {exc}") from None
+                if out:
+                    yield out
+                if inflater.eof:
+                    compressed = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+                    in_member = False
+                else:
+                    compressed = b""
+        if in_member:
+            raise UnreadableTail("gzip stream ends before its end marker (truncated file)")
+
+
+class UnreadableTail(Exception):
+    """The rest of a file cannot be read (a damaged compressed stream)."""
 
 
 def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
-    """Arrow tables of (source_file, line_no, raw) covering every line of the files, blank ones too.
+    """Arrow tables of (source_file, line_no, raw, read_error) covering every line of the files.
 
-    Line numbers are 1-based. A final newline does not start another line. A file that cannot
-    be decompressed yields one line with the raw bytes read so far marked by `read_error`.
+    Blank lines are included so that line numbers and counts are exact; line numbers are
+    1-based, and a final newline does not start another line. When the end of a compressed
+    file cannot be read, what was read is kept and one more line stands for the unreadable
+    rest, with read_error saying why.
     """
     names: list[str] = []
     numbers: list[int] = []
     lines: list[bytes] = []
+    errors: list[str | None] = []
     size = 0
 
+    def add(name: str, number: int, line: bytes, error: str | None = None) -> None:
+        nonlocal size
+        names.append(name)
+        numbers.append(number)
+        lines.append(line)
+        errors.append(error)
+        size += len(line)
+
     def flush() -> pa.Table:
-        nonlocal names, numbers, lines, size
+        nonlocal names, numbers, lines, errors, size
         table = pa.table(
             {
                 "source_file": pa.array(names, pa.string()),
                 "line_no": pa.array(numbers, pa.int32()),
                 "raw": pa.array(lines, pa.binary()),
+                "read_error": pa.array(errors, pa.string()),
             }
         )
-        names, numbers, lines, size = [], [], [], 0
+        names, numbers, lines, errors, size = [], [], [], [], 0
         return table
 
     for landed in files:
         line_no = 0
         pending = b""
+        error = None
         try:
-            with _open(landed.path) as handle:
-                for block in iter(lambda: handle.read(chunk_bytes), b""):
-                    parts = (pending + block).split(b"\n")
-                    pending = parts.pop()
-                    for part in parts:
-                        line_no += 1
-                        names.append(landed.relative_path)
-                        numbers.append(line_no)
-                        lines.append(part)
-                        size += len(part)
-                    if size >= chunk_bytes:
-                        yield flush()
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            # A truncated or corrupt gzip stream: keep what was read, quarantine the rest.
-            pending += b"\xff<unreadable: " + type(exc).__name__.encode() + b">"
-        if pending:
+            for block in _blocks(landed.path, min(chunk_bytes, 8 << 20)):
+                parts = (pending + block).split(b"\n")
+                pending = parts.pop()
+                for part in parts:
+                    line_no += 1
+                    add(landed.relative_path, line_no, part)
+                if size >= chunk_bytes:
+                    yield flush()
+        except UnreadableTail as exc:
+            error = str(exc)
+        except OSError as exc:
+            error = f"unreadable file: {exc}"
+        if pending or error:
             line_no += 1
-            names.append(landed.relative_path)
-            numbers.append(line_no)
-            lines.append(pending)
-            size += len(pending)
+            add(landed.relative_path, line_no, pending, error)
     if lines:
         yield flush()

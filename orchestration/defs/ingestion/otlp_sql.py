@@ -76,14 +76,16 @@ def macros_sql(store_content: bool) -> str:
 CLASSIFY_LINES_SQL = """
 create or replace temp table _lines as
 with decoded as (
-    select source_file, line_no, try(decode(raw)) as text, octet_length(raw) as n_bytes
+    select source_file, line_no, try(decode(raw)) as text, read_error
     from _batch_lines
 )
 select
     source_file,
     line_no,
     text,
+    read_error,
     case
+        when read_error is not null then 'unreadable_file_tail'
         when text is null then 'invalid_utf8'
         when trim(text, ' \t\r') = '' then 'empty_line'
         when not json_valid(text) then 'invalid_json'
@@ -294,7 +296,7 @@ INSERT_QUARANTINE_SQL = f"""
 insert into raw.quarantine by name
 select source_file, line_no as source_line, null::integer as record_index,
     case when has_metrics then 'metrics' when has_logs then 'logs' end as signal,
-    line_error as reason, left(text, 120) as excerpt, {LOADED_AT} as quarantined_at
+    line_error as reason, coalesce(read_error, left(text, 120)) as excerpt, {LOADED_AT} as quarantined_at
 from _lines where line_error is not null
 union all by name
 select source_file, line_no as source_line, record_index, 'metrics' as signal,

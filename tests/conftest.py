@@ -1,0 +1,86 @@
+"""Shared fixtures: the bundled captures, landing folders built from them, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CAPTURES = PROJECT_ROOT / "seeds" / "landing" / "otlp" / "captures"
+CAPTURE_RUNS = sorted(p.name for p in CAPTURES.iterdir() if p.is_dir())
+ANALYTICS = Path(sys.executable).parent / "analytics"
+
+
+@pytest.fixture
+def captures_landing(tmp_path: Path) -> Path:
+    """A landing folder holding the six real captures as the client sent them."""
+    landing = tmp_path / "landing"
+    shutil.copytree(CAPTURES, landing / "otlp" / "captures", ignore=shutil.ignore_patterns("*.md"))
+    return landing
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Environment for one isolated pipeline: its own warehouse and Dagster instance."""
+    values = dict(os.environ)
+    values.update(
+        {
+            "ANALYTICS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+            "ANALYTICS_LANDING_DIR": str(tmp_path / "landing"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return values
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    completed = subprocess.run(
+        [str(ANALYTICS), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"analytics {' '.join(args)} exited {completed.returncode}\n"
+            f"stdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
+        )
+    return completed
+
+
+def query(env: dict[str, str], sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(env["ANALYTICS_WAREHOUSE"], read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+MARTS = (
+    "fct_tool_decisions",
+    "fct_daily_activity",
+    "fct_daily_spend",
+    "dim_members",
+    "fct_org_daily",
+    "fct_org_monthly",
+    "fct_member_monthly",
+)
+
+
+def mart_snapshot(env: dict[str, str]) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted, with floats rounded to 1e-9 (sums depend on order)."""
+    snapshot = {}
+    con = duckdb.connect(env["ANALYTICS_WAREHOUSE"], read_only=True)
+    try:
+        for mart in MARTS:
+            rows = con.execute(f"select * from marts.{mart}").fetchall()
+            snapshot[mart] = sorted(
+                tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows
+            )
+    finally:
+        con.close()
+    return snapshot

@@ -1,0 +1,280 @@
+"""Tests for the synthetic organization generator (analytics.generate).
+
+The central test re-computes the org-level numbers from the written files alone (parse each
+line with ``json``, drop malformed lines, dedupe identical points and events, apply the
+metrics.md definitions) and compares them with the generator's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from analytics.generate import generate_organization
+
+START = dt.date(2026, 9, 25)
+EDIT_TOOLS = {"Edit", "Write", "NotebookEdit", "MultiEdit"}
+DAY_NS = 86_400 * 10**9
+
+
+@pytest.fixture(scope="module")
+def small_org(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("org") / "landing"
+    summary = generate_organization(out, members=8, days=5, start=START, seed=11)
+    return out, summary
+
+
+def _otlp_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "otlp").rglob("*") if p.name.endswith((".jsonl",
+                                                                              ".jsonl.gz")))
+
+
+def _read_lines(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    assert data.endswith(b"\n")
+    return data[:-1].split(b"\n")
+
+
+def _parse(line: bytes):
+    """The OTLP body of a line, or None when the line is malformed."""
+    try:
+        body = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("resourceMetrics"), list) or isinstance(body.get("resourceLogs"),
+                                                                   list):
+        return body
+    return None
+
+
+def _value(v: dict):
+    (kind, x), = v.items()
+    if kind == "intValue":
+        return int(x)
+    if kind == "doubleValue":
+        return float(x)
+    if kind in ("arrayValue", "kvlistValue"):
+        return json.dumps(x, sort_keys=True)
+    return x
+
+
+def _attrs(items: list) -> tuple:
+    return tuple(sorted((a["key"], _value(a["value"])) for a in items))
+
+
+def _tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(q for q in root.rglob("*") if q.is_file()):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _recompute(root: Path) -> tuple[dict, int]:
+    """Org-daily numbers from the files (independent of the generator's bookkeeping)."""
+    roster = {}
+    with (root / "members.csv").open() as fh:
+        for row in csv.DictReader(fh):
+            ident = ("oauth_user", row["email"]) if row["email"] else ("api_key",
+                                                                       row["api_key_name"])
+            for uid in row["user_ids"].split(";"):
+                roster[uid] = ident
+
+    def member(attrs: dict):
+        if "user.email" in attrs:
+            return ("oauth_user", attrs["user.email"].lower())
+        uid = attrs.get("user.id")
+        return roster.get(uid, ("unidentified", uid))
+
+    points, events, malformed = set(), set(), 0
+    for path in _otlp_files(root):
+        for line in _read_lines(path):
+            body = _parse(line)
+            if body is None:
+                malformed += 1
+                continue
+            for rm in body.get("resourceMetrics", []):
+                res = _attrs(rm["resource"]["attributes"])
+                for sm in rm["scopeMetrics"]:
+                    for m in sm["metrics"]:
+                        temporality = m["sum"]["aggregationTemporality"]
+                        for p in m["sum"]["dataPoints"]:
+                            value = float(p["asDouble"]) if "asDouble" in p else int(p["asInt"])
+                            points.add((m["name"], temporality, res, _attrs(p["attributes"]),
+                                        int(p["startTimeUnixNano"]), int(p["timeUnixNano"]),
+                                        value))
+            for rl in body.get("resourceLogs", []):
+                for sl in rl["scopeLogs"]:
+                    for r in sl["logRecords"]:
+                        attrs = _attrs(r["attributes"])
+                        events.add((r["body"]["stringValue"], int(r["timeUnixNano"]), attrs))
+
+    # agents_view-only sessions
+    starts = defaultdict(set)
+    for name, _, _, attrs, *_ in points:
+        if name == "claude_code.session.count":
+            a = dict(attrs)
+            starts[a["session.id"]].add(a.get("start_type"))
+    agents = {s for s, types in starts.items() if types == {"agents_view"}}
+
+    # increments (cumulative series are differenced in time order)
+    series = defaultdict(list)
+    for name, temporality, res, attrs, start, time, value in points:
+        series[(name, temporality, res, attrs, start)].append((time, value))
+    day = defaultdict(lambda: defaultdict(float))
+    active = defaultdict(set)
+    sessions = defaultdict(set)
+    spend_by = defaultdict(lambda: defaultdict(float))
+
+    def activity(d, a):
+        if a.get("session.id") not in agents:
+            active[d].add(member(a))
+            sessions[d].add(a.get("session.id"))
+
+    for (name, temporality, _, attrs, _), pts in series.items():
+        pts.sort()
+        prev = 0.0
+        a = dict(attrs)
+        for time, value in pts:
+            inc = value - prev if temporality == 2 else value
+            prev = value
+            d = time // DAY_NS
+            if inc:
+                activity(d, a)
+            if name == "claude_code.lines_of_code.count":
+                day[d]["lines_" + a["type"]] += inc
+            elif name == "claude_code.code_edit_tool.decision":
+                if a.get("tool_name", a.get("tool")) in EDIT_TOOLS:
+                    day[d]["edit_" + a["decision"]] += inc
+            elif name == "claude_code.cost.usage":
+                day[d]["spend"] += inc
+                spend_by[d][member(a)] += inc
+            elif name == "claude_code.token.usage":
+                day[d]["tokens_" + a["type"]] += inc
+    for _, time, attrs in events:
+        activity(time // DAY_NS, dict(attrs))
+    out = {}
+    for d in set(day) | set(active):
+        date = dt.date(1970, 1, 1) + dt.timedelta(days=d)
+        v = day[d]
+        out[date.isoformat()] = {
+            "daily_active_users": len(active[d]), "sessions": len(sessions[d]),
+            "lines_added": v["lines_added"], "lines_removed": v["lines_removed"],
+            "edit_accepts": v["edit_accept"], "edit_rejects": v["edit_reject"],
+            "spend_usd": v["spend"],
+            "spending_users": sum(1 for x in spend_by[d].values() if x > 0),
+            "input_tokens": v["tokens_input"], "output_tokens": v["tokens_output"],
+            "cache_read_tokens": v["tokens_cacheRead"],
+            "cache_creation_tokens": v["tokens_cacheCreation"],
+        }
+    return out, malformed
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_deterministic_and_worker_independent(tmp_path):
+    a = generate_organization(tmp_path / "a", members=6, days=4, start=START, seed=3, workers=1)
+    b = generate_organization(tmp_path / "b", members=6, days=4, start=START, seed=3, workers=2)
+    assert a["files"] == b["files"] and a["lines"] == b["lines"]
+    assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
+    c = generate_organization(tmp_path / "c", members=6, days=4, start=START, seed=4, workers=1)
+    assert _tree_digest(tmp_path / "c") != _tree_digest(tmp_path / "a")
+
+
+def test_every_good_line_is_otlp_and_malformed_count_matches(small_org):
+    root, summary = small_org
+    files = _otlp_files(root)
+    assert files and any(p.name.endswith(".gz") for p in files)
+    assert len(files) == summary["files"]
+    total = malformed = 0
+    for path in files:
+        for line in _read_lines(path):
+            total += 1
+            body = _parse(line)
+            if body is None:
+                malformed += 1
+                continue
+            for rm in body.get("resourceMetrics", []):
+                assert rm["scopeMetrics"][0]["scope"]["name"] == "com.anthropic.claude_code"
+                for m in rm["scopeMetrics"][0]["metrics"]:
+                    assert m["name"].startswith("claude_code.")
+                    assert m["sum"]["aggregationTemporality"] in (1, 2)
+                    for p in m["sum"]["dataPoints"]:
+                        assert ("asDouble" in p) != ("asInt" in p)
+                        assert p["timeUnixNano"].endswith("000000")
+            for rl in body.get("resourceLogs", []):
+                sl = rl["scopeLogs"][0]
+                assert sl["scope"]["name"] == "com.anthropic.claude_code.events"
+                for r in sl["logRecords"]:
+                    assert r["timeUnixNano"] == r["observedTimeUnixNano"]
+                    assert r["body"]["stringValue"].startswith("claude_code.")
+    assert malformed == summary["malformed_lines"] > 0
+    assert total == summary["lines"]
+    faults = summary["faults"]
+    assert faults["late_files"] >= 1 and faults["copied_files"] >= 1
+    assert faults["retried_lines"] >= 1
+
+
+def test_expected_files_consistent(small_org):
+    root, summary = small_org
+    daily = _read_csv(root / "expected" / "org_daily.csv")
+    monthly = _read_csv(root / "expected" / "member_monthly.csv")
+    assert [r["usage_date"] for r in daily] == [
+        (START + dt.timedelta(days=i)).isoformat() for i in range(5)]
+    assert json.loads((root / "expected" / "summary.json").read_text())["members"] == 8
+    by_month = defaultdict(lambda: defaultdict(float))
+    for r in daily:
+        by_month[r["usage_date"][:7] + "-01"]["spend"] += float(r["spend_usd"])
+        by_month[r["usage_date"][:7] + "-01"]["lines"] += int(r["lines_added"])
+        acc, rej = int(r["edit_accepts"]), int(r["edit_rejects"])
+        if acc + rej:
+            assert float(r["accept_rate"]) == pytest.approx(acc / (acc + rej))
+        else:
+            assert r["accept_rate"] == ""
+        assert int(r["daily_active_users"]) <= 8
+    mm = defaultdict(lambda: defaultdict(float))
+    for r in monthly:
+        assert r["member_type"] in ("oauth_user", "api_key", "unidentified")
+        mm[r["usage_month"]]["spend"] += float(r["spend_usd"])
+        mm[r["usage_month"]]["lines"] += int(r["lines_added"])
+    assert set(mm) == set(by_month)
+    for month, v in by_month.items():
+        assert abs(v["spend"] - mm[month]["spend"]) < 1e-6
+        assert v["lines"] == mm[month]["lines"]
+    roster = _read_csv(root / "members.csv")
+    assert list(roster[0]) == ["email", "api_key_name", "user_ids", "team", "role"]
+    for r in roster:
+        assert bool(r["email"]) != bool(r["api_key_name"])
+        assert all(len(u) == 64 for u in r["user_ids"].split(";"))
+
+
+def test_recomputation_from_files_matches_expected(small_org):
+    root, summary = small_org
+    recomputed, malformed = _recompute(root)
+    assert malformed == summary["malformed_lines"]
+    for row in _read_csv(root / "expected" / "org_daily.csv"):
+        got = recomputed.get(row["usage_date"])
+        if got is None:
+            assert float(row["spend_usd"]) == 0 and int(row["daily_active_users"]) == 0
+            continue
+        for col in ("lines_added", "lines_removed", "edit_accepts", "edit_rejects",
+                    "daily_active_users", "sessions", "spending_users", "input_tokens",
+                    "output_tokens", "cache_read_tokens", "cache_creation_tokens"):
+            assert got[col] == int(row[col]), (row["usage_date"], col)
+        assert abs(got["spend_usd"] - float(row["spend_usd"])) < 1e-6, row["usage_date"]
+    dates = {r["usage_date"] for r in _read_csv(root / "expected" / "org_daily.csv")}
+    assert set(recomputed) <= dates  # no data outside the generated range

@@ -1,0 +1,247 @@
+"""Unit tests of the OTLP loader: encodings, quarantine, accounting and idempotence."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.defs.ingestion.landing_files import LandingDirError
+from orchestration.defs.ingestion.loader import load_landing_dir, load_roster, RosterError
+from tests.conftest import CAPTURES
+from tests.otlp_variants import collector_encoding, merge_requests, read_lines, write_lines
+
+TIME = "1795544565566000000"  # 2026-11-24 18:22:45.566 UTC
+
+
+def metric_line(points: list[dict], name="claude_code.cost.usage", temporality=1, resource=None) -> dict:
+    return {
+        "resourceMetrics": [
+            {
+                "resource": {"attributes": resource or []},
+                "scopeMetrics": [
+                    {
+                        "scope": {"name": "com.anthropic.claude_code", "version": "2.1.331"},
+                        "metrics": [
+                            {"name": name, "unit": "USD",
+                             "sum": {"aggregationTemporality": temporality, "isMonotonic": True,
+                                     "dataPoints": points}}
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+
+
+def attr(key, **value):
+    return {"key": key, "value": value}
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def rows(con, sql):
+    return con.execute(sql).fetchall()
+
+
+def test_captures_load_every_record(con, tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "otlp").mkdir(parents=True)
+    os.symlink(CAPTURES, landing / "otlp" / "captures")
+    summary = load_landing_dir(con, landing)
+    # 6 runs x (logs + metrics) files; 20 lines; counted by hand from the capture files.
+    assert summary.files_found == 12
+    assert summary.lines_read == 20
+    assert summary.quarantined == 0
+    assert summary.metric_points == 94
+    assert summary.log_records == 71
+    assert rows(con, "select count(*), min(usage_date), max(usage_date) from raw.otlp_metric_points") == [
+        (94, __import__("datetime").date(2026, 11, 24), __import__("datetime").date(2026, 11, 24))
+    ]
+    # The 1.0.128 client sends event numbers as stringValue: they are typed all the same.
+    assert rows(
+        con,
+        "select sum(cost_usd), sum(input_tokens) from raw.otlp_log_records "
+        "where service_version = '1.0.128' and event_name = 'api_request'",
+    ) == [(pytest.approx(0.07063155), 17.0)]
+
+
+def test_every_numeric_encoding_parses(con, tmp_path):
+    landing = tmp_path / "landing"
+    points = [
+        {"attributes": [attr("model", stringValue="claude-opus-5[1m]")], "timeUnixNano": TIME, "asDouble": 0.5},
+        {"attributes": [], "timeUnixNano": int(TIME), "asDouble": "0.25"},
+        {"attributes": [], "timeUnixNano": TIME, "startTimeUnixNano": "1795544565000000000", "asInt": "3"},
+        {"attributes": [], "timeUnixNano": TIME, "asInt": 2},
+    ]
+    resource = [attr("user.email", stringValue="Ann@Example.COM"), attr("team.id", stringValue="core")]
+    write_lines(landing / "otlp" / "a.jsonl", [metric_line(points, resource=resource)])
+    load_landing_dir(con, landing)
+    assert rows(con, "select value from raw.otlp_metric_points order by record_index") == [
+        (0.5,), (0.25,), (3.0,), (2.0,)
+    ]
+    # attributes on the resource are found (and the email lower-cased); attribute JSON is kept
+    assert rows(con, "select distinct user_email, attr_model is not null from raw.otlp_metric_points "
+                     "where record_index = 1") == [("ann@example.com", True)]
+    assert rows(con, "select resource_attributes_json from raw.otlp_metric_points limit 1") == [
+        ('{"team.id":"core","user.email":"Ann@Example.COM"}',)
+    ]
+
+
+def test_tool_attribute_of_older_clients_and_unknown_names_are_kept(con, tmp_path):
+    landing = tmp_path / "landing"
+    old = metric_line(
+        [{"attributes": [attr("tool", stringValue="Edit"), attr("decision", stringValue="accept"),
+                         attr("n", intValue="15")], "timeUnixNano": TIME, "asDouble": 1}],
+        name="claude_code.code_edit_tool.decision",
+    )
+    unknown = metric_line([{"attributes": [], "timeUnixNano": TIME, "asDouble": 4}], name="claude_code.new.metric")
+    event = {"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": TIME, "body": {"stringValue": "claude_code.brand_new_event"},
+         "attributes": [attr("session.id", stringValue="s"), attr("event.sequence", intValue="7")]}]}]}]}
+    write_lines(landing / "otlp" / "a.jsonl", [old, unknown, event])
+    load_landing_dir(con, landing)
+    assert rows(con, "select metric_name, attr_tool_name, attributes_json from raw.otlp_metric_points order by 1") == [
+        ("claude_code.code_edit_tool.decision", "Edit", '{"decision":"accept","n":"15","tool":"Edit"}'),
+        ("claude_code.new.metric", None, "{}"),
+    ]
+    assert rows(con, "select event_name, event_sequence from raw.otlp_log_records") == [("brand_new_event", 7)]
+
+
+def test_collector_encoding_and_merged_requests_give_the_same_rows(con, tmp_path):
+    direct = tmp_path / "direct"
+    collector = tmp_path / "collector"
+    for run in ("01-accept", "17-v1.0.128-accept"):
+        for signal in ("logs", "metrics"):
+            bodies = read_lines(CAPTURES / run / f"{signal}.jsonl")
+            write_lines(direct / "otlp" / run / f"{signal}.jsonl", bodies)
+    bodies = {
+        signal: [collector_encoding(b) for run in ("01-accept", "17-v1.0.128-accept")
+                 for b in read_lines(CAPTURES / run / f"{signal}.jsonl")]
+        for signal in ("logs", "metrics")
+    }
+    # both signals in one gzip file, each signal's requests merged into one line
+    write_lines(collector / "otlp" / "collector.jsonl.gz",
+                [merge_requests(bodies["metrics"]), merge_requests(bodies["logs"])], gz=True)
+    snapshot = {}
+    for name, landing in (("direct", direct), ("collector", collector)):
+        connection = duckdb.connect()
+        load_landing_dir(connection, landing)
+        snapshot[name] = (
+            rows(connection, "select metric_name, value, time_unix_nano, attributes_json from raw.otlp_metric_points order by all"),
+            rows(connection, "select event_name, time_unix_nano, attributes_json from raw.otlp_log_records order by all"),
+        )
+        connection.close()
+    assert snapshot["direct"] == snapshot["collector"]
+    assert len(snapshot["direct"][0]) == 11 + 7
+
+
+def test_malformed_lines_and_records_are_quarantined_with_reasons(con, tmp_path):
+    landing = tmp_path / "landing"
+    good = metric_line([
+        {"attributes": [], "timeUnixNano": TIME, "asDouble": 1},
+        {"attributes": [], "timeUnixNano": TIME},  # no value
+        {"attributes": [], "timeUnixNano": TIME, "asDouble": "NaN"},  # not a number
+        {"attributes": [], "asDouble": 2},  # no time
+    ])
+    no_attributes = {"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"timeUnixNano": TIME, "body": {"stringValue": "claude_code.user_prompt"}}]}]}]}
+    path = landing / "otlp" / "bad.jsonl"
+    write_lines(path, [good, no_attributes], extra_lines=[
+        b"",
+        b'{"resourceMetrics": [{"resource": ',
+        b"\xff\xfe\x00garbage",
+        b"[1, 2, 3]",
+        b'{"hello": "world"}',
+        b'"just a string"',
+    ])
+    summary = load_landing_dir(con, landing)
+    assert summary.lines_read == 8
+    assert summary.lines_quarantined == 6
+    assert summary.records_quarantined == 3
+    assert summary.metric_points == 1 and summary.log_records == 1
+    assert rows(con, "select source_line, record_index, reason from raw.quarantine order by 1, 2") == [
+        (1, 2, "data_point_without_value"),
+        (1, 3, "non_numeric_value"),
+        (1, 4, "data_point_without_time"),
+        (3, None, "empty_line"),
+        (4, None, "invalid_json"),
+        (5, None, "invalid_utf8"),
+        (6, None, "not_a_json_object"),
+        (7, None, "not_an_otlp_body"),
+        (8, None, "not_a_json_object"),
+    ]
+    assert rows(con, "select lines_read, lines_loaded, lines_quarantined, records_quarantined from raw.landed_files") == [
+        (8, 2, 6, 3)
+    ]
+
+
+def test_a_truncated_gzip_file_keeps_what_was_readable(con, tmp_path):
+    landing = tmp_path / "landing"
+    line = json.dumps(metric_line([{"attributes": [], "timeUnixNano": TIME, "asDouble": 1}])).encode()
+    data = gzip.compress(line + b"\n" + line + b"\n" + line * 200)
+    (landing / "otlp").mkdir(parents=True)
+    (landing / "otlp" / "cut.jsonl.gz").write_bytes(data[: len(data) - 40])
+    summary = load_landing_dir(con, landing)
+    assert summary.metric_points == 2
+    assert summary.lines_quarantined == 1
+
+
+def test_reloading_is_idempotent_and_a_changed_file_replaces_its_rows(con, tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "otlp" / "a.jsonl"
+    one = metric_line([{"attributes": [], "timeUnixNano": TIME, "asDouble": 1}])
+    write_lines(path, [one])
+    assert load_landing_dir(con, landing).files_loaded == 1
+    assert load_landing_dir(con, landing).files_loaded == 0  # unchanged: not read again
+    os.utime(path, ns=(1, 1))  # touched, same content: not read again
+    assert load_landing_dir(con, landing).files_loaded == 0
+    write_lines(path, [one, one])  # appended to: the file is replaced, not added again
+    assert load_landing_dir(con, landing).files_loaded == 1
+    assert rows(con, "select count(*) from raw.otlp_metric_points") == [(2,)]
+    from datetime import date
+    again = load_landing_dir(con, landing, reload_window=(date(2026, 11, 24), date(2026, 11, 25)))
+    assert again.files_loaded == 1
+    assert rows(con, "select count(*) from raw.otlp_metric_points") == [(2,)]
+
+
+def test_content_attributes_are_not_stored_unless_asked(con, tmp_path):
+    landing = tmp_path / "landing"
+    event = {"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": TIME, "body": {"stringValue": "claude_code.user_prompt"},
+         "attributes": [attr("prompt", stringValue="secret plan"), attr("prompt_length", stringValue="11"),
+                        attr("tool_parameters", stringValue='{"cmd": "rm"}')]}]}]}]}
+    write_lines(landing / "otlp" / "a.jsonl", [event])
+    load_landing_dir(con, landing)
+    assert rows(con, "select attributes_json from raw.otlp_log_records") == [('{"prompt_length":"11"}',)]
+    stored = duckdb.connect()
+    load_landing_dir(stored, landing, store_content=True)
+    assert "secret plan" in rows(stored, "select attributes_json from raw.otlp_log_records")[0][0]
+
+
+def test_missing_landing_folder_is_a_clear_error(con, tmp_path):
+    with pytest.raises(LandingDirError, match="landing folder not found"):
+        load_landing_dir(con, tmp_path / "nope")
+
+
+def test_roster_is_loaded_and_checked(con, tmp_path):
+    (tmp_path / "members.csv").write_text(
+        "email,api_key_name,user_ids,team,role\nann@example.com,,u1;u2,core,Admin\n,ci-bot,u3,infra,developer\n"
+    )
+    assert load_roster(con, tmp_path) == 2
+    assert rows(con, "select email, api_key_name, user_ids, role, source_line from raw.roster order by source_line") == [
+        ("ann@example.com", None, "u1;u2", "Admin", 2),
+        (None, "ci-bot", "u3", "developer", 3),
+    ]
+    (tmp_path / "members.csv").write_text("name,team\nx,y\n")
+    with pytest.raises(RosterError, match="lacks column"):
+        load_roster(con, tmp_path)

@@ -15,7 +15,7 @@ _P_ACTIVE = {  # (work day, weekend day)
     "daily": (0.88, 0.12), "regular": (0.5, 0.05), "weekly": (0.2, 0.02),
     "occasional": (0.06, 0.01), "once": (1.0, 1.0),
 }
-_EXTRA_SESSIONS = {"daily": 0.9, "regular": 0.5, "weekly": 0.25, "occasional": 0.0, "once": 0.0}
+_EXTRA_SESSIONS = {"daily": 0.45, "regular": 0.3, "weekly": 0.25, "occasional": 0.0, "once": 0.0}
 _START_HOUR = Weighted(((10.0, 45), (14.5, 43), (21.0, 12)))
 _ACCEPT_USER = Weighted([s for s in catalog.ACCEPT_SOURCES if s[0] != "config"])
 _REJECT = Weighted(catalog.REJECT_SOURCES)
@@ -65,7 +65,7 @@ def plan_day(ctx, member: Member, day: int, rng) -> list[tuple]:
         machine = member.machines[0]
         if len(member.machines) > 1 and rng.random() < 0.25:
             machine = member.machines[1]
-        prompts = 1 + geometric(rng, 1.6 * member.intensity, 14)
+        prompts = 1 + geometric(rng, 1.0 * member.intensity, 14)
         if member.usage == "once":
             prompts = 1 + geometric(rng, 0.8, 3)
         plans.append((start, machine, "fresh", "work", prompts))
@@ -106,7 +106,7 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
     p.family = prof_key
     p.model = member.models[prof_key].pick(rng)
     p.t = start
-    p.ctx_tokens = 18_000 + rng.randrange(8_000)
+    p.ctx_tokens = 28_000 + rng.randrange(20_000)
     p.warm_until = 0
     p.qs_event = "sdk" if member.bot else "repl_main_thread"
     p.perm_mode = "acceptEdits" if member.accept_edits_p > 0.5 else "default"
@@ -133,7 +133,7 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
         return
 
     for n in range(prompts):
-        p.t += rng.randrange(2_000, 40_000) if n == 0 else int(rng.lognormvariate(5.3, 1.0) * 1000)
+        p.t += rng.randrange(2_000, 40_000) if n == 0 else int(rng.lognormvariate(5.5, 1.0) * 1000)
         if p.t > p.limit:
             break
         _prompt(p, first=n == 0, ci=kind == "ci")
@@ -172,11 +172,11 @@ def _prompt(p: _Proc, first: bool, ci: bool) -> None:
                      1_000 + rng.randrange(6_000), pid)
             p.t += 500 + rng.randrange(3_000)
         # main-thread request: the cache expires after 5 minutes idle
-        out = 30 + int(rng.lognormvariate(5.6, 0.9))
+        out = 40 + int(rng.lognormvariate(6.0, 0.9))
         if p.t > p.warm_until:
             cr, cc = 0, p.ctx_tokens
         else:
-            cr, cc = p.ctx_tokens, 300 + int(rng.lognormvariate(7.3, 0.9))
+            cr, cc = p.ctx_tokens, 300 + int(rng.lognormvariate(8.0, 0.9))
         rid = _request(p, p.model, "main", p.qs_event, 2 + rng.randrange(40), out, cr, cc, pid)
         p.ctx_tokens += (cc if cr else 0) + out
         p.warm_until = p.t + 5 * MIN_MS

@@ -20,9 +20,10 @@ _ROLES = Weighted(catalog.ROLES_TAIL)
 _TERMINALS = Weighted(catalog.TERMINALS)
 _PLATFORMS = Weighted([(p[:3], p[3]) for p in catalog.PLATFORMS])
 _TZ = Weighted(catalog.TZ_OFFSETS)
-# team index -> route of its machines (teams own their telemetry pipeline)
-_TEAM_ROUTE = ("otelcol", "otelcol", "gateway", "otelcol", "receiver", "gateway", "otelcol",
-               "gateway")
+# member index % 20 -> telemetry path of its machines (every block has all three paths)
+_ROUTE_CYCLE = ("otelcol", "otelcol", "gateway", "otelcol", "receiver", "gateway", "otelcol",
+                "gateway", "otelcol", "otelcol") * 2
+_ROUTE_CYCLE = _ROUTE_CYCLE[:14] + ("otelcol",) + _ROUTE_CYCLE[15:]
 
 
 @dataclass(slots=True)
@@ -90,7 +91,7 @@ def _identity(member: Member, machine: Machine) -> tuple[str, str]:
     return ("unidentified", machine.user_id)
 
 
-def _machine(rng, member: Member, team_idx: int, oauth: bool, days: int) -> Machine:
+def _machine(rng, member: Member, oauth: bool, days: int) -> Machine:
     profile = "v2_1_new" if member.bot else _PROFILE.pick(rng)
     version = rng.choice(PROFILES[profile].versions)
     upgrade_day, upgrade_to = -1, ("", "")
@@ -98,8 +99,8 @@ def _machine(rng, member: Member, team_idx: int, oauth: bool, days: int) -> Mach
         upgrade_day = rng.randrange(1, days)
         upgrade_to = ("v2_1_new", "2.1.331")
     os_type, os_version, arch = _PLATFORMS.pick(rng)
-    route = _TEAM_ROUTE[team_idx]
-    if rng.random() < 0.15:
+    route = _ROUTE_CYCLE[member.index % len(_ROUTE_CYCLE)]
+    if rng.random() < 0.06:
         route = rng.choice(ROUTES)
     return Machine(
         user_id=hex64(rng), profile=profile, version=version, upgrade_day=upgrade_day,
@@ -108,7 +109,7 @@ def _machine(rng, member: Member, team_idx: int, oauth: bool, days: int) -> Mach
         host_arch="amd64" if member.bot else arch,
         terminal="non-interactive" if member.bot else _TERMINALS.pick(rng), oauth=oauth,
         temporality=2 if rng.random() < 0.08 else 1, route="gateway" if member.bot else route,
-        logs=True if member.bot else rng.random() < 0.6, custom_base_url=rng.random() < 0.15,
+        logs=True if member.bot else rng.random() < 0.4, custom_base_url=rng.random() < 0.15,
     )
 
 
@@ -165,7 +166,7 @@ def build_members(count: int, seed: int, days: int) -> list[Member]:
             res_attrs=res_attrs, usage=usage, active_from=active_from,
             once_day=rng.randrange(days), tz_hours=0.0 if bot else _TZ.pick(rng),
             intensity=min(2.5, rng.lognormvariate(0.0, 0.45)),
-            accept_p=min(0.98, max(0.5, rng.betavariate(9, 2))),
+            accept_p=min(0.97, max(0.62, rng.betavariate(9, 2))),
             accept_edits_p=rng.choice((0.1, 0.3, 0.6, 0.9)) if not bot else 1.0,
             languages=rng.choice(catalog.LANGUAGE_STACKS),
             models={k: Weighted(v) for k, v in models.items()}, in_roster=True,
@@ -175,7 +176,7 @@ def build_members(count: int, seed: int, days: int) -> list[Member]:
         n_machines = 2 if (not bot and rng.random() < 0.2) else 1
         for m in range(n_machines):
             oauth = auth == "oauth" and (m == 0 or rng.random() < 0.6)
-            member.machines.append(_machine(rng, member, team_idx, oauth, days))
+            member.machines.append(_machine(rng, member, oauth, days))
         members.append(member)
     # leave some API-key members out of the roster (they stay anonymous user.ids)
     keyed = [m for m in members if m.auth == "api_key" and not m.bot]

@@ -6,12 +6,11 @@ from datetime import timedelta
 import dagster as dg
 
 from analytics import settings
-from orchestration.defs.partitions import daily_partitions, partition_range_tags, yesterday_utc
+from orchestration.defs.partitions import partition_range_tags, yesterday_utc
 
 daily_pipeline = dg.define_asset_job(
     name="daily_pipeline",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description=(
         "Ingest new landed telemetry and rebuild the marts for the run's days. Launch a range "
         "as one run (a single-run backfill), never one run per day."

@@ -43,12 +43,12 @@ def merge_requests(bodies: list[dict]) -> dict:
     return merged
 
 
-def shift(body: dict, days: int, suffix: str) -> dict:
-    """Move every timestamp by `days` and give session.id and user.id a suffix (new member)."""
+def shift(body: dict, days: int = 0, suffix: str = "", nanos: int = 0) -> dict:
+    """Move every timestamp by `days` (plus `nanos`) and give session.id and user.id a suffix."""
 
     def move(key, value):
         if key in ("timeUnixNano", "startTimeUnixNano", "observedTimeUnixNano") and value:
-            return str(int(value) + days * NANOS_PER_DAY)
+            return str(int(value) + days * NANOS_PER_DAY + nanos)
         if isinstance(value, dict) and value.get("key") in ("session.id", "user.id"):
             inner = value["value"]
             return {"key": value["key"], "value": {"stringValue": inner["stringValue"] + suffix}}

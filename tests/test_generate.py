@@ -81,8 +81,8 @@ def _tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def _recompute(root: Path) -> tuple[dict, int]:
-    """Org-daily numbers from the files (independent of the generator's bookkeeping)."""
+def _recompute(root: Path) -> tuple[dict, dict, int]:
+    """Org-daily and member-monthly numbers from the files alone (not the bookkeeping)."""
     roster = {}
     with (root / "members.csv").open() as fh:
         for row in csv.DictReader(fh):
@@ -136,11 +136,20 @@ def _recompute(root: Path) -> tuple[dict, int]:
     active = defaultdict(set)
     sessions = defaultdict(set)
     spend_by = defaultdict(lambda: defaultdict(float))
+    monthly = defaultdict(lambda: defaultdict(float))
+    m_sessions = defaultdict(set)
+    m_days = defaultdict(set)
+
+    def month_key(d, a):
+        date = dt.date(1970, 1, 1) + dt.timedelta(days=d)
+        return (date.strftime("%Y-%m-01"), *member(a))
 
     def activity(d, a):
         if a.get("session.id") not in agents:
             active[d].add(member(a))
             sessions[d].add(a.get("session.id"))
+            m_sessions[month_key(d, a)].add(a.get("session.id"))
+            m_days[month_key(d, a)].add(d)
 
     for (name, temporality, _, attrs, _), pts in series.items():
         pts.sort()
@@ -154,12 +163,15 @@ def _recompute(root: Path) -> tuple[dict, int]:
                 activity(d, a)
             if name == "claude_code.lines_of_code.count":
                 day[d]["lines_" + a["type"]] += inc
+                monthly[month_key(d, a)]["lines_" + a["type"]] += inc
             elif name == "claude_code.code_edit_tool.decision":
                 if a.get("tool_name", a.get("tool")) in EDIT_TOOLS:
                     day[d]["edit_" + a["decision"]] += inc
+                    monthly[month_key(d, a)]["edit_" + a["decision"] + "s"] += inc
             elif name == "claude_code.cost.usage":
                 day[d]["spend"] += inc
                 spend_by[d][member(a)] += inc
+                monthly[month_key(d, a)]["spend_usd"] += inc
             elif name == "claude_code.token.usage":
                 day[d]["tokens_" + a["type"]] += inc
     for _, time, attrs in events:
@@ -178,7 +190,43 @@ def _recompute(root: Path) -> tuple[dict, int]:
             "cache_read_tokens": v["tokens_cacheRead"],
             "cache_creation_tokens": v["tokens_cacheCreation"],
         }
-    return out, malformed
+    members = {}
+    for key in set(monthly) | set(m_days):
+        v = monthly[key]
+        members[key] = {
+            "spend_usd": v["spend_usd"], "lines_added": v["lines_added"],
+            "lines_removed": v["lines_removed"], "sessions": len(m_sessions[key]),
+            "active_days": len(m_days[key]), "edit_accepts": v["edit_accepts"],
+            "edit_rejects": v["edit_rejects"],
+        }
+    return out, members, malformed
+
+
+def _check_recomputation(root: Path, summary: dict) -> None:
+    recomputed, members, malformed = _recompute(root)
+    assert malformed == summary["malformed_lines"]
+    daily = _read_csv(root / "expected" / "org_daily.csv")
+    for row in daily:
+        got = recomputed.get(row["usage_date"])
+        if got is None:
+            assert float(row["spend_usd"]) == 0 and int(row["daily_active_users"]) == 0
+            continue
+        for col in ("lines_added", "lines_removed", "edit_accepts", "edit_rejects",
+                    "daily_active_users", "sessions", "spending_users", "input_tokens",
+                    "output_tokens", "cache_read_tokens", "cache_creation_tokens"):
+            assert got[col] == int(row[col]), (row["usage_date"], col)
+        assert abs(got["spend_usd"] - float(row["spend_usd"])) < 1e-6, row["usage_date"]
+    assert set(recomputed) <= {r["usage_date"] for r in daily}  # nothing outside the range
+    expected = {(r["usage_month"], r["member_type"], r["member_identifier"]): r
+                for r in _read_csv(root / "expected" / "member_monthly.csv")}
+    nonzero = {k for k, v in members.items() if any(v.values())}
+    assert nonzero == set(expected)
+    for key in nonzero:
+        got, row = members[key], expected[key]
+        for col in ("lines_added", "lines_removed", "sessions", "active_days", "edit_accepts",
+                    "edit_rejects"):
+            assert got[col] == int(row[col]), (key, col)
+        assert abs(got["spend_usd"] - float(row["spend_usd"])) < 1e-6, key
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -263,18 +311,95 @@ def test_expected_files_consistent(small_org):
 
 
 def test_recomputation_from_files_matches_expected(small_org):
-    root, summary = small_org
-    recomputed, malformed = _recompute(root)
-    assert malformed == summary["malformed_lines"]
-    for row in _read_csv(root / "expected" / "org_daily.csv"):
-        got = recomputed.get(row["usage_date"])
-        if got is None:
-            assert float(row["spend_usd"]) == 0 and int(row["daily_active_users"]) == 0
-            continue
-        for col in ("lines_added", "lines_removed", "edit_accepts", "edit_rejects",
-                    "daily_active_users", "sessions", "spending_users", "input_tokens",
-                    "output_tokens", "cache_read_tokens", "cache_creation_tokens"):
-            assert got[col] == int(row[col]), (row["usage_date"], col)
-        assert abs(got["spend_usd"] - float(row["spend_usd"])) < 1e-6, row["usage_date"]
-    dates = {r["usage_date"] for r in _read_csv(root / "expected" / "org_daily.csv")}
-    assert set(recomputed) <= dates  # no data outside the generated range
+    _check_recomputation(*small_org)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "landing" / "org"
+SAMPLE_ARGS = dict(members=25, days=60, start=START, seed=7)
+
+
+@pytest.fixture(scope="module")
+def sample_org(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("sample") / "org"
+    return out, generate_organization(out, **SAMPLE_ARGS)
+
+
+def test_bundled_sample_is_reproducible(sample_org):
+    if not SAMPLE.exists():
+        pytest.skip("no bundled sample")
+    assert _tree_digest(SAMPLE) == _tree_digest(sample_org[0])
+
+
+def test_sample_recomputation_matches_expected(sample_org):
+    _check_recomputation(*sample_org)
+
+
+def test_sample_covers_the_variety(sample_org):
+    root, summary = sample_org
+    seen = defaultdict(set)
+    session_days = defaultdict(set)
+    for path in _otlp_files(root):
+        seen["file"].add(path.name)
+        for line in _read_lines(path):
+            body = _parse(line)
+            if body is None:
+                continue
+            for token in (b'"intValue":"', b'"asInt":"', b'"intValue":1', b'"asDouble"'):
+                if token in line:
+                    seen["token"].add(token)
+            entries = body.get("resourceMetrics") or body.get("resourceLogs")
+            seen["entries_per_line"].add(min(len(entries), 2))
+            for rm in body.get("resourceMetrics", []):
+                res = dict((k, v) for k, v in _attrs(rm["resource"]["attributes"]))
+                seen["version"].add(res["service.version"][:3])
+                seen["resource_key"].update(res)
+                for m in rm["scopeMetrics"][0]["metrics"]:
+                    seen["metric"].add(m["name"])
+                    seen["temporality"].add(m["sum"]["aggregationTemporality"])
+                    for p in m["sum"]["dataPoints"]:
+                        a = dict(_attrs(p["attributes"]))
+                        seen["point_key"].update(a)
+                        session_days[a["session.id"]].add(int(p["timeUnixNano"]) // DAY_NS)
+                        if m["name"] == "claude_code.code_edit_tool.decision":
+                            seen["source"].add((a["decision"], a["source"]))
+                            seen["tool"].add(a.get("tool_name", a.get("tool")))
+                        if m["name"] == "claude_code.session.count":
+                            seen["start_type"].add(a.get("start_type"))
+                        if m["name"] == "claude_code.cost.usage":
+                            seen["model"].add(a["model"])
+            for rl in body.get("resourceLogs", []):
+                for r in rl["scopeLogs"][0]["logRecords"]:
+                    seen["event"].add(r["body"]["stringValue"])
+                    a = {x["key"]: x["value"] for x in r["attributes"]}
+                    if r["body"]["stringValue"] == "claude_code.api_request":
+                        seen["cost_usd"].add(next(iter(a["cost_usd"])))
+    assert seen["version"] == {"2.1", "2.0", "1.0"}
+    assert {b'"intValue":"', b'"asInt":"', b'"intValue":1', b'"asDouble"'} <= seen["token"]
+    assert seen["entries_per_line"] == {1, 2}
+    assert seen["temporality"] == {1, 2}
+    assert {"team.id", "department"} <= seen["resource_key"] & seen["point_key"]
+    assert {"user.email", "tool", "tool_name"} <= seen["point_key"]
+    assert {"claude_code.mcp_tool_call.count", "claude_code.commit.count"} <= seen["metric"]
+    assert {("accept", "config"), ("accept", "hook"), ("accept", "user_permanent"),
+            ("accept", "user_temporary"), ("reject", "user_abort"),
+            ("reject", "user_reject")} <= seen["source"]
+    assert seen["tool"] == EDIT_TOOLS
+    assert {"fresh", "continue", "resume", "agents_view", None} == seen["start_type"]
+    assert {"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-opus-4-6[1m]",
+            "claude-haiku-4-5", "claude-opus-5"} <= seen["model"]
+    assert {"claude_code.user_prompt", "claude_code.api_request", "claude_code.api_error",
+            "claude_code.tool_decision", "claude_code.tool_result",
+            "claude_code.assistant_response", "claude_code.experiment_exposure"} <= seen["event"]
+    assert seen["cost_usd"] == {"doubleValue", "stringValue"}
+    assert any(len(d) > 1 for d in session_days.values())  # sessions across UTC midnight
+    assert any("-from-" in f for f in seen["file"]) and any("-copy." in f for f in seen["file"])
+    assert any(f.endswith(".jsonl") for f in seen["file"])
+    assert any(f.endswith(".jsonl.gz") for f in seen["file"])
+    types = {r["member_type"] for r in _read_csv(root / "expected" / "member_monthly.csv")}
+    assert types == {"oauth_user", "api_key", "unidentified"}
+    daily = _read_csv(root / "expected" / "org_daily.csv")
+    workdays = [int(r["daily_active_users"]) for r in daily
+                if dt.date.fromisoformat(r["usage_date"]).weekday() < 5]
+    weekends = [int(r["daily_active_users"]) for r in daily
+                if dt.date.fromisoformat(r["usage_date"]).weekday() >= 5]
+    assert sum(workdays) / len(workdays) > 3 * sum(weekends) / len(weekends)

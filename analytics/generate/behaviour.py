@@ -65,7 +65,7 @@ def plan_day(ctx, member: Member, day: int, rng) -> list[tuple]:
         machine = member.machines[0]
         if len(member.machines) > 1 and rng.random() < 0.25:
             machine = member.machines[1]
-        prompts = 1 + geometric(rng, 1.0 * member.intensity, 14)
+        prompts = 1 + geometric(rng, 1.2 * member.intensity, 14)
         if member.usage == "once":
             prompts = 1 + geometric(rng, 0.8, 3)
         plans.append((start, machine, "fresh", "work", prompts))
@@ -73,6 +73,9 @@ def plan_day(ctx, member: Member, day: int, rng) -> list[tuple]:
             gap = rng.randrange(5, 90) * MIN_MS + prompts * 4 * MIN_MS
             plans.append((start + gap, machine, "continue" if rng.random() < 0.7 else "resume",
                           "work", 1 + geometric(rng, 0.8, 5)))
+    if rng.random() < 0.05:  # a late session (on call, a deadline) running past UTC midnight
+        start = base + rng.randrange(82_800_000, 86_000_000)
+        plans.append((start, member.machines[0], "fresh", "work", 3 + geometric(rng, 2.0, 8)))
     if rng.random() < 0.07:  # the `claude agents` UI: spend, no activity
         start = base + rng.randrange(7 * 3_600_000, 22 * 3_600_000)
         plans.append((start, member.machines[0], "agents_view", "agents", 0))
@@ -133,11 +136,19 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
         return
 
     for n in range(prompts):
-        p.t += rng.randrange(2_000, 40_000) if n == 0 else int(rng.lognormvariate(5.5, 1.0) * 1000)
+        if n == 0:
+            p.t += rng.randrange(2_000, 40_000)
+        elif rng.random() < 0.8:  # reading the diff, testing, thinking
+            p.t += int(rng.lognormvariate(5.3, 0.9) * 1000)
+        else:  # back from a meeting: the terminal stayed open
+            p.t += int(rng.lognormvariate(7.4, 0.7) * 1000)
         if p.t > p.limit:
             break
         _prompt(p, first=n == 0, ci=kind == "ci")
-    end = max(p.t + 1, min(p.t + rng.randrange(1_000, 8 * MIN_MS), limit - 1_000))
+    # most processes exit soon after the last answer; some terminals stay open (idle)
+    long_tail = 10 * MIN_MS if machine.temporality == 2 else 120 * MIN_MS
+    tail = rng.randrange(1_000, 8 * MIN_MS) if rng.random() < 0.75 else rng.randrange(long_tail)
+    end = max(p.t + 1, min(p.t + tail, limit - 1_000))
     ctx.add_process(machine.identity, ex.close(end), True)
 
 
@@ -154,7 +165,7 @@ def _prompt(p: _Proc, first: bool, ci: bool) -> None:
         p.t += 200 + rng.randrange(800)
         _request(p, catalog.SMALL_MODEL, "auxiliary", "generate_session_title",
                  300 + rng.randrange(600), 8 + rng.randrange(24), 0, 0, pid)
-    n_req = 1 + geometric(rng, 1.5 if ci else 2.5, 14)
+    n_req = 1 + geometric(rng, 1.5 if ci else 3.5, 20)
     for r in range(n_req):
         latency = int(rng.lognormvariate(1.8, 0.6) * 1000) + 300
         p.t += latency

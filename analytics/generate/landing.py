@@ -10,6 +10,10 @@ Per UTC day and per block of members there are up to three ingestion paths:
 * ``receiver-<b>.jsonl``: a small HTTP receiver appending each POST body as is, one per line
   (Claude Code's own encoding), logs and metrics mixed.
 
+Compression is a per-host shipper setting: on every third block (block ``a`` included, so the
+bundled sample) the shipper gzips the collector files and any other file above 64 KiB; on the
+other blocks only the gateway's large files are gzipped.
+
 A file holds what its path received on that day; a session running past midnight stays in
 the file of the day it started (timestamps decide the usage day, not the folder).
 """
@@ -25,6 +29,7 @@ from .faults import FaultInjector, cross_file_duplicates
 
 BATCH_WINDOW_MS = 5_000
 BATCH_MAX = 40
+GZIP_ABOVE = 64 * 1024  # a shipper gzips a day's file above this size
 
 
 class Sink:
@@ -74,29 +79,34 @@ def _collector_lines(reqs: list, rng, dup_p: float, counters: Counter) -> list[t
 def build_sinks(folder: str, block: int, outs: dict, rng, counters: Counter) -> list[Sink]:
     """Lines per file for one block and day (clean data, before same-file faults)."""
     label = block_label(block)
+    gzip_host = block % 3 == 0
     sinks = []
+
+    def sink(name: str, lines: list, always_gz: bool, gz_large: bool) -> None:
+        gz = always_gz or (gz_large and sum(map(len, lines)) > GZIP_ABOVE)
+        s = Sink(f"{folder}/{name}.jsonl" + (".gz" if gz else ""), gz)
+        s.lines = lines
+        sinks.append(s)
+
     reqs = outs.get("otelcol")
     if reqs:
         reqs.sort()
         lines = _collector_lines(reqs, rng, 0.002, counters)
-        m = Sink(f"{folder}/otelcol-{label}-metrics.jsonl.gz", True)
-        lg = Sink(f"{folder}/otelcol-{label}-logs.jsonl.gz", True)
-        for _, kind, line in lines:
-            (m if kind == "m" else lg).lines.append(line)
-        sinks += [s for s in (m, lg) if s.lines]
+        for kind, name in (("m", "metrics"), ("l", "logs")):
+            part = [line for _, k, line in lines if k == kind]
+            if part:
+                sink(f"otelcol-{label}-{name}", part, gzip_host, False)
     reqs = outs.get("gateway")
     if reqs:
         reqs.sort()
-        s = Sink(f"{folder}/gateway-{label}.jsonl.gz", True)
-        s.lines = [line for _, _, line in _collector_lines(reqs, rng, 0.002, counters)]
-        sinks.append(s)
+        sink(f"gateway-{label}", [line for _, _, line in _collector_lines(reqs, rng, 0.002,
+                                                                           counters)],
+             False, True)
     reqs = outs.get("receiver")
     if reqs:
         reqs.sort()
-        s = Sink(f"{folder}/receiver-{label}.jsonl", False)
-        s.lines = [(wire.metrics_line if k == "m" else wire.logs_line)([e])
-                   for _, _, k, e in reqs]
-        sinks.append(s)
+        sink(f"receiver-{label}", [(wire.metrics_line if k == "m" else wire.logs_line)([e])
+                                   for _, _, k, e in reqs], False, gzip_host)
     cross_file_duplicates(rng, sinks, counters, 0.15)
     return sinks
 

@@ -15,6 +15,8 @@ ROUTES = ("otelcol", "gateway", "receiver")
 
 _USAGE = Weighted((("daily", 30), ("regular", 24), ("weekly", 20), ("occasional", 13),
                    ("once", 13)))
+_PROFILE_CYCLE = ("v2_1_new", "v2_1_old", "v2_1_new", "v2_0", "v2_1_new", "v2_1_new",
+                  "v2_1_new", "v1_0", "v2_1_old", "v2_1_new")
 _PROFILE = Weighted((("v2_1_new", 55), ("v2_1_old", 18), ("v2_0", 15), ("v1_0", 12)))
 _ROLES = Weighted(catalog.ROLES_TAIL)
 _TERMINALS = Weighted(catalog.TERMINALS)
@@ -22,8 +24,8 @@ _PLATFORMS = Weighted([(p[:3], p[3]) for p in catalog.PLATFORMS])
 _TZ = Weighted(catalog.TZ_OFFSETS)
 # member index % 20 -> telemetry path of its machines (every block has all three paths)
 _ROUTE_CYCLE = ("otelcol", "otelcol", "gateway", "otelcol", "receiver", "gateway", "otelcol",
-                "gateway", "otelcol", "otelcol") * 2
-_ROUTE_CYCLE = _ROUTE_CYCLE[:14] + ("otelcol",) + _ROUTE_CYCLE[15:]
+                "gateway", "otelcol", "otelcol", "otelcol", "otelcol", "gateway", "otelcol",
+                "otelcol", "gateway", "otelcol", "gateway", "otelcol", "otelcol")
 
 
 @dataclass(slots=True)
@@ -91,11 +93,16 @@ def _identity(member: Member, machine: Machine) -> tuple[str, str]:
     return ("unidentified", machine.user_id)
 
 
-def _machine(rng, member: Member, oauth: bool, days: int) -> Machine:
-    profile = "v2_1_new" if member.bot else _PROFILE.pick(rng)
+def _machine(rng, member: Member, primary: bool, oauth: bool, days: int) -> Machine:
+    if member.bot:
+        profile = "v2_1_new"
+    elif primary and rng.random() < 0.8:  # every block gets every client family
+        profile = _PROFILE_CYCLE[member.index % len(_PROFILE_CYCLE)]
+    else:
+        profile = _PROFILE.pick(rng)
     version = rng.choice(PROFILES[profile].versions)
     upgrade_day, upgrade_to = -1, ("", "")
-    if profile != "v2_1_new" and rng.random() < 0.25 and days > 1:
+    if profile != "v2_1_new" and rng.random() < 0.15 and days > 1:
         upgrade_day = rng.randrange(1, days)
         upgrade_to = ("v2_1_new", "2.1.331")
     os_type, os_version, arch = _PLATFORMS.pick(rng)
@@ -108,8 +115,8 @@ def _machine(rng, member: Member, oauth: bool, days: int) -> Machine:
         os_version="6.8.0-1017-aws" if member.bot else os_version,
         host_arch="amd64" if member.bot else arch,
         terminal="non-interactive" if member.bot else _TERMINALS.pick(rng), oauth=oauth,
-        temporality=2 if rng.random() < 0.08 else 1, route="gateway" if member.bot else route,
-        logs=True if member.bot else rng.random() < 0.4, custom_base_url=rng.random() < 0.15,
+        temporality=2 if rng.random() < 0.07 else 1, route="gateway" if member.bot else route,
+        logs=member.bot or rng.random() < 0.25 or (primary and member.index % 10 in (1, 3, 7)), custom_base_url=rng.random() < 0.15,
     )
 
 
@@ -166,7 +173,7 @@ def build_members(count: int, seed: int, days: int) -> list[Member]:
             res_attrs=res_attrs, usage=usage, active_from=active_from,
             once_day=rng.randrange(days), tz_hours=0.0 if bot else _TZ.pick(rng),
             intensity=min(2.5, rng.lognormvariate(0.0, 0.45)),
-            accept_p=min(0.97, max(0.62, rng.betavariate(9, 2))),
+            accept_p=0.97 if bot else min(0.97, max(0.7, rng.betavariate(12, 2))),
             accept_edits_p=rng.choice((0.1, 0.3, 0.6, 0.9)) if not bot else 1.0,
             languages=rng.choice(catalog.LANGUAGE_STACKS),
             models={k: Weighted(v) for k, v in models.items()}, in_roster=True,
@@ -176,7 +183,7 @@ def build_members(count: int, seed: int, days: int) -> list[Member]:
         n_machines = 2 if (not bot and rng.random() < 0.2) else 1
         for m in range(n_machines):
             oauth = auth == "oauth" and (m == 0 or rng.random() < 0.6)
-            member.machines.append(_machine(rng, member, oauth, days))
+            member.machines.append(_machine(rng, member, m == 0, oauth, days))
         members.append(member)
     # leave some API-key members out of the roster (they stay anonymous user.ids)
     keyed = [m for m in members if m.auth == "api_key" and not m.bot]

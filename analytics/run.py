@@ -63,20 +63,23 @@ def _materialization_metadata(result) -> dict[str, dict]:
 def _print_summary(warehouse: Path, first: date, last: date, meta: dict, seconds: float) -> None:
     import duckdb
 
+    from orchestration.defs.resources import warehouse_write_lock
+
     points = meta.get("raw/otlp_metric_points", {})
     events = meta.get("raw/otlp_log_records", {})
     quarantine = meta.get("raw/quarantine", {})
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        row = con.execute(
-            "select daily_active_users, sessions, lines_added, lines_removed, edit_accepts, "
-            "edit_rejects, accept_rate, spend_usd, spending_users "
-            "from marts.fct_org_daily where usage_date = ?",
-            [last],
-        ).fetchall()
-        quarantined_total = con.execute("select count(*) from raw.quarantine").fetchall()[0][0]
-    finally:
-        con.close()
+    with warehouse_write_lock(str(warehouse)):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            row = con.execute(
+                "select daily_active_users, sessions, lines_added, lines_removed, edit_accepts, "
+                "edit_rejects, accept_rate, spend_usd, spending_users "
+                "from marts.fct_org_daily where usage_date = ?",
+                [last],
+            ).fetchall()
+            quarantined_total = con.execute("select count(*) from raw.quarantine").fetchall()[0][0]
+        finally:
+            con.close()
     days = (last - first).days + 1
     print(f"\nDone in {seconds:.1f}s: {days} day(s) processed, {first} .. {last}")
     print(

@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
+from orchestration.defs.progress import progress
 from orchestration.defs.transformation.project import dbt_project
 
 
@@ -31,9 +32,11 @@ class LandingResource(dg.ConfigurableResource):
 
 @contextmanager
 def warehouse_write_lock(warehouse: str, log=None, timeout_s: float = 6 * 3600) -> Iterator[None]:
-    """Hold the warehouse's writer lock: DuckDB allows one writing process at a time.
+    """Hold the warehouse's lock: DuckDB allows one writing process at a time, and no reader
+    beside a writer.
 
-    A second run waits here (and says so) instead of failing halfway on DuckDB's own lock.
+    A second run waits here (and says so) instead of failing halfway on DuckDB's own lock. The
+    lock is an OS file lock, released when its process ends, however it ends.
     """
     lock_path = Path(f"{warehouse}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,8 +48,11 @@ def warehouse_write_lock(warehouse: str, log=None, timeout_s: float = 6 * 3600) 
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if not waited and log is not None:
-                    log.info(f"another run is writing {warehouse}; waiting for it to finish")
+                if not waited:
+                    message = f"another run is using {warehouse}; waiting for it to finish"
+                    progress(message)
+                    if log is not None:
+                        log.info(message)
                 waited = True
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"gave up waiting for the writer lock on {warehouse}")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from analytics.failpoints import failpoint
 
 from . import otlp_sql
 from .landing_files import LandedFile, content_hash, discover_otlp_files, iter_line_chunks
@@ -13,7 +16,7 @@ from .raw_schema import create_raw_tables
 
 # Files are loaded in transactions of about this many bytes: a crash loses at most one batch,
 # which the next run loads again.
-BATCH_BYTES = 256 * 1024 * 1024
+BATCH_BYTES = int(os.environ.get("ANALYTICS_INGEST_BATCH_BYTES") or 256 * 1024 * 1024)
 RAW_TABLES_BY_FILE = ("otlp_metric_points", "otlp_log_records", "quarantine")
 
 
@@ -125,6 +128,7 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
             con.execute(otlp_sql.INSERT_EVENTS_SQL)
             con.execute(otlp_sql.INSERT_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
+            failpoint("ingest.mid_batch")
         con.execute("create or replace temp table _batch_hashes (source_file varchar, size_bytes bigint, mtime_ns bigint, content_hash varchar)")
         con.executemany(
             "insert into _batch_hashes values (?, ?, ?, ?)",
@@ -155,6 +159,7 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
             """
         ).fetchall()[0]
         con.execute("commit")
+        failpoint("ingest.after_batch")
     except BaseException:
         con.execute("rollback")
         raise

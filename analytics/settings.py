@@ -2,7 +2,7 @@
 
 | variable | default |
 |---|---|
-| ANALYTICS_LANDING_DIR | the bundled sample data, seeds/landing |
+| ANALYTICS_LANDING_DIR | the bundled sample organization, seeds/sample-org |
 | ANALYTICS_WAREHOUSE | warehouse.duckdb at the project root |
 | DAGSTER_HOME | .dagster_home at the project root |
 | ANALYTICS_PARTITIONS_START | 2024-01-01, the first day a daily partition exists for |
@@ -17,7 +17,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-DEFAULT_LANDING_DIR = PROJECT_ROOT / "seeds" / "landing"
+DEFAULT_LANDING_DIR = PROJECT_ROOT / "seeds" / "sample-org"
 
 
 def _flag(name: str) -> bool:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CAPTURES = PROJECT_ROOT / "seeds" / "landing" / "otlp" / "captures"
+CAPTURES = PROJECT_ROOT / "seeds" / "captures" / "otlp"
 CAPTURE_RUNS = sorted(p.name for p in CAPTURES.iterdir() if p.is_dir())
 ANALYTICS = Path(sys.executable).parent / "analytics"
 

@@ -235,11 +235,12 @@ def _read_csv(path: Path) -> list[dict]:
 
 
 def test_deterministic_and_worker_independent(tmp_path):
-    a = generate_organization(tmp_path / "a", members=6, days=4, start=START, seed=3, workers=1)
-    b = generate_organization(tmp_path / "b", members=6, days=4, start=START, seed=3, workers=2)
+    # 10 days from 2026-09-25: three day ranges for two workers, across a month boundary
+    a = generate_organization(tmp_path / "a", members=6, days=10, start=START, seed=3, workers=1)
+    b = generate_organization(tmp_path / "b", members=6, days=10, start=START, seed=3, workers=2)
     assert a["files"] == b["files"] and a["lines"] == b["lines"]
     assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
-    c = generate_organization(tmp_path / "c", members=6, days=4, start=START, seed=4, workers=1)
+    generate_organization(tmp_path / "c", members=6, days=10, start=START, seed=4, workers=1)
     assert _tree_digest(tmp_path / "c") != _tree_digest(tmp_path / "a")
 
 
@@ -300,6 +301,9 @@ def test_expected_files_consistent(small_org):
         mm[r["usage_month"]]["spend"] += float(r["spend_usd"])
         mm[r["usage_month"]]["lines"] += int(r["lines_added"])
     assert set(mm) == set(by_month)
+    totals = summary["totals"]
+    assert totals["lines_added"] == sum(int(r["lines_added"]) for r in daily)
+    assert abs(totals["spend_usd"] - sum(float(r["spend_usd"]) for r in daily)) < 1e-6
     for month, v in by_month.items():
         assert abs(v["spend"] - mm[month]["spend"]) < 1e-6
         assert v["lines"] == mm[month]["lines"]
@@ -314,8 +318,8 @@ def test_recomputation_from_files_matches_expected(small_org):
     _check_recomputation(*small_org)
 
 
-SAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "landing" / "org"
-SAMPLE_ARGS = dict(members=25, days=60, start=START, seed=7)
+SAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "sample-org"
+SAMPLE_ARGS = {"members": 25, "days": 60, "start": START, "seed": 7}
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +339,7 @@ def test_sample_recomputation_matches_expected(sample_org):
 
 
 def test_sample_covers_the_variety(sample_org):
-    root, summary = sample_org
+    root = sample_org[0]
     seen = defaultdict(set)
     session_days = defaultdict(set)
     for path in _otlp_files(root):
@@ -350,7 +354,7 @@ def test_sample_covers_the_variety(sample_org):
             entries = body.get("resourceMetrics") or body.get("resourceLogs")
             seen["entries_per_line"].add(min(len(entries), 2))
             for rm in body.get("resourceMetrics", []):
-                res = dict((k, v) for k, v in _attrs(rm["resource"]["attributes"]))
+                res = dict(_attrs(rm["resource"]["attributes"]))
                 seen["version"].add(res["service.version"][:3])
                 seen["resource_key"].update(res)
                 for m in rm["scopeMetrics"][0]["metrics"]:
@@ -403,3 +407,47 @@ def test_sample_covers_the_variety(sample_org):
     weekends = [int(r["daily_active_users"]) for r in daily
                 if dt.date.fromisoformat(r["usage_date"]).weekday() >= 5]
     assert sum(workdays) / len(workdays) > 3 * sum(weekends) / len(weekends)
+
+
+# USD per token at list price: input, 5-minute cache write, cache read, output (sources.md §5)
+LIST_PRICES = {"opus": (5e-06, 6.25e-06, 5e-07, 2.5e-05), "sonnet": (3e-06, 3.75e-06, 3e-07,
+                                                                     1.5e-05),
+               "haiku": (1e-06, 1.25e-06, 1e-07, 5e-06)}
+TOKEN_PRICE_INDEX = {"input": 0, "cacheCreation": 1, "cacheRead": 2, "output": 3}
+
+
+def test_cost_matches_tokens_at_list_prices(sample_org):
+    seen, cost, from_tokens = set(), {}, defaultdict(float)
+    for path in _otlp_files(sample_org[0]):
+        for line in _read_lines(path):
+            body = _parse(line)
+            for rm in (body or {}).get("resourceMetrics", []):
+                for m in rm["scopeMetrics"][0]["metrics"]:
+                    if m["name"] not in ("claude_code.cost.usage", "claude_code.token.usage"):
+                        continue
+                    for p in m["sum"]["dataPoints"]:
+                        attrs = _attrs(p["attributes"])
+                        ident = (m["name"], attrs, p["startTimeUnixNano"], p["timeUnixNano"])
+                        if ident in seen:
+                            continue
+                        seen.add(ident)
+                        a = dict(attrs)
+                        key = (a["session.id"], a["model"], a.get("query_source"),
+                               p["startTimeUnixNano"], p["timeUnixNano"])
+                        value = float(p["asDouble"]) if "asDouble" in p else int(p["asInt"])
+                        if m["name"] == "claude_code.cost.usage":
+                            cost[key] = value
+                        else:
+                            family = next(f for f in LIST_PRICES if f in a["model"])
+                            price = LIST_PRICES[family][TOKEN_PRICE_INDEX[a["type"]]]
+                            from_tokens[key] += value * price
+    assert cost and set(cost) == set(from_tokens)
+    assert all(abs(cost[k] - from_tokens[k]) < 1e-9 for k in cost)
+
+
+def test_refuses_to_overwrite_foreign_landing_data(tmp_path):
+    (tmp_path / "otlp" / "captures").mkdir(parents=True)
+    (tmp_path / "otlp" / "captures" / "logs.jsonl").write_text("{}\n")
+    with pytest.raises(FileExistsError):
+        generate_organization(tmp_path, members=2, days=1, start=START)
+    assert (tmp_path / "otlp" / "captures" / "logs.jsonl").exists()

@@ -1,7 +1,7 @@
 """End to end: `analytics run` (Dagster + dbt + DuckDB) over real client output.
 
 Every expected number below was worked out by hand from the capture files (see
-seeds/landing/otlp/captures/README.md); all six runs happened on 2026-11-24 UTC.
+seeds/captures/README.md); all six runs happened on 2026-11-24 UTC.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ _MCP_SERVERS = ("github", "linear", "sentry")
 _STYLE = {"otelcol": wire.COLLECTOR, "gateway": wire.COLLECTOR_INT, "receiver": wire.NATIVE}
 _EDIT = frozenset(catalog.EDIT_TOOLS)
 MIN_MS = 60_000
+DAY_MS = 86_400_000
 
 
 def _cost(model: str, inp: int, out: int, cr: int, cc: int) -> float:
@@ -35,8 +36,22 @@ def _cost(model: str, inp: int, out: int, cr: int, cc: int) -> float:
 class _Proc:
     """Per-process state the simulation threads through prompts and requests."""
 
-    __slots__ = ("ex", "rng", "member", "profile", "model", "t", "ctx_tokens", "warm_until",
-                 "qs_event", "perm_mode", "limit", "hard", "tools", "family")
+    __slots__ = (
+        "ctx_tokens",
+        "ex",
+        "family",
+        "hard",
+        "limit",
+        "member",
+        "model",
+        "perm_mode",
+        "profile",
+        "qs_event",
+        "rng",
+        "t",
+        "tools",
+        "warm_until",
+    )
 
 
 def plan_day(ctx, member: Member, day: int, rng) -> list[tuple]:
@@ -113,8 +128,10 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
     p.warm_until = 0
     p.qs_event = "sdk" if member.bot else "repl_main_thread"
     p.perm_mode = "acceptEdits" if member.accept_edits_p > 0.5 else "default"
-    p.limit = limit - 20 * MIN_MS
-    p.hard = limit - 10 * MIN_MS
+    # no prompt after 14 h (a process never reaches the day after next: the day-range
+    # workers replay only the previous day) nor too close to the end of the generated range
+    p.limit = min(limit - 20 * MIN_MS, start + 840 * MIN_MS)
+    p.hard = min(limit - 10 * MIN_MS, start + 900 * MIN_MS)
     p.tools = _TOOLS[prof_key]
 
     if profile.startup_events:
@@ -141,7 +158,7 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
         elif rng.random() < 0.8:  # reading the diff, testing, thinking
             p.t += int(rng.lognormvariate(5.3, 0.9) * 1000)
         else:  # back from a meeting: the terminal stayed open
-            p.t += int(rng.lognormvariate(7.4, 0.7) * 1000)
+            p.t += min(int(rng.lognormvariate(7.4, 0.7) * 1000), 180 * MIN_MS)
         if p.t > p.limit:
             break
         _prompt(p, first=n == 0, ci=kind == "ci")
@@ -149,11 +166,13 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
     long_tail = 10 * MIN_MS if machine.temporality == 2 else 120 * MIN_MS
     tail = rng.randrange(1_000, 8 * MIN_MS) if rng.random() < 0.75 else rng.randrange(long_tail)
     end = max(p.t + 1, min(p.t + tail, limit - 1_000))
+    if end - start >= DAY_MS:
+        raise AssertionError("a process must not outlive the next UTC day")
     ctx.add_process(machine.identity, ex.close(end), True)
 
 
 def _prompt(p: _Proc, first: bool, ci: bool) -> None:
-    rng, ex, member = p.rng, p.ex, p.member
+    rng, ex = p.rng, p.ex
     pid = uuid4(rng)
     ex.event(p.t, "user_prompt", (20 + int(rng.lognormvariate(4.0, 1.0)), uuid4(rng)), pid)
     if not ci:

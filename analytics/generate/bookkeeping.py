@@ -42,7 +42,7 @@ def new_day_slot() -> list:
 
 
 class _Day:
-    __slots__ = ("sums", "sessions", "active", "spending", "spend_by")
+    __slots__ = ("active", "sessions", "spend_by", "spending", "sums")
 
     def __init__(self):
         self.sums = [0, 0, 0, 0, 0.0, 0, 0, 0, 0]
@@ -58,6 +58,9 @@ class Ledger:
         self._days: dict[int, _Day] = {}
         self.rows: list[tuple] = []
         self.monthly: dict[tuple[str, str, str], list] = {}
+        # (month key, spend) per member and finalized day, in day order: the caller folds
+        # them so that float sums do not depend on how days were split between workers
+        self.spend_items: list[tuple[tuple[str, str, str], float]] = []
         self._month_cache: dict[int, str] = {}
 
     def month(self, d: int) -> str:
@@ -102,7 +105,6 @@ class Ledger:
                 day.active.add(identity)
             if active or any(v[:N_MEASURES]):
                 mm = self._mm(month, identity)
-                mm[M_SPEND] += v[SPEND]
                 mm[M_LA] += v[LA]
                 mm[M_LR] += v[LR]
                 mm[M_ACC] += v[ACC]
@@ -118,6 +120,8 @@ class Ledger:
         month = self.month(d)
         for identity in day.active:
             self._mm(month, identity)[M_DAYS] += 1
+        for identity, spend in day.spend_by.items():
+            self.spend_items.append(((month, identity[0], identity[1]), spend))
         s = day.sums
         decided = s[ACC] + s[REJ]
         spending = sum(1 for v in day.spend_by.values() if v > 0)
@@ -128,7 +132,8 @@ class Ledger:
         ))
 
 
-def merge_monthly(into: dict, other: dict) -> None:
+def merge_monthly(into: dict, other: dict, spend_items: list) -> None:
+    """Add a day range's member months (integers) and fold its spend, in day order."""
     for key, slot in other.items():
         cur = into.get(key)
         if cur is None:
@@ -136,6 +141,8 @@ def merge_monthly(into: dict, other: dict) -> None:
         else:
             for i, v in enumerate(slot):
                 cur[i] += v
+    for key, spend in spend_items:
+        into[key][M_SPEND] += spend
 
 
 def _fmt(v) -> str:

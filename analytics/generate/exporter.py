@@ -37,8 +37,18 @@ def _slot(metric: int, canon: tuple) -> int:
 
 
 class _Series:
-    __slots__ = ("metric", "canon", "head", "first_ms", "pending", "total", "last_total",
-                 "touched", "exported", "slot")
+    __slots__ = (
+        "canon",
+        "exported",
+        "first_ms",
+        "head",
+        "last_total",
+        "metric",
+        "pending",
+        "slot",
+        "total",
+        "touched",
+    )
 
     def __init__(self, metric: int, canon: tuple, first_ms: int):
         self.metric = metric

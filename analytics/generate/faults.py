@@ -12,8 +12,8 @@ from collections import Counter
 
 MALFORMED_KINDS = ("truncated", "not_otlp", "binary", "empty", "json_array")
 _NOT_OTLP = (
-    '{"level":"warn","ts":%d.%03d,"caller":"exporterhelper/queue_sender.go:93",'
-    '"msg":"Exporting failed. Dropping data.","kind":"exporter","data_type":"logs"}',
+    ('{"level":"warn","ts":%d.%03d,"caller":"exporterhelper/queue_sender.go:93",'
+     '"msg":"Exporting failed. Dropping data.","kind":"exporter","data_type":"logs"}'),
     '{"status":"ok","received":%d,"partialSuccess":{"rejected":%d}}',
 )
 

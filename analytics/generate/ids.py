@@ -17,12 +17,12 @@ def rng_for(seed: int, *parts: object) -> random.Random:
 
 
 def uuid4(rng: random.Random) -> str:
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def hex64(rng: random.Random) -> str:
-    return "%064x" % rng.getrandbits(256)
+    return f"{rng.getrandbits(256):064x}"
 
 
 def b62(rng: random.Random, n: int) -> str:
@@ -40,7 +40,7 @@ def tool_use_id(rng: random.Random) -> str:
 class Weighted:
     """Fast weighted choice over a fixed table of ``(value, weight)`` pairs."""
 
-    __slots__ = ("values", "cum", "total")
+    __slots__ = ("cum", "total", "values")
 
     def __init__(self, pairs):
         self.values = [v for v, _ in pairs]

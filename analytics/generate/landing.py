@@ -33,7 +33,7 @@ GZIP_ABOVE = 64 * 1024  # a shipper gzips a day's file above this size
 
 
 class Sink:
-    __slots__ = ("rel", "gz", "lines", "malformed", "late")
+    __slots__ = ("gz", "late", "lines", "malformed", "rel")
 
     def __init__(self, rel: str, gz: bool):
         self.rel = rel

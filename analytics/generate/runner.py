@@ -72,7 +72,7 @@ class DayContext:
         h, rem = divmod(rem, 3_600_000)
         m, rem = divmod(rem, 60_000)
         s, milli = divmod(rem, 1000)
-        return "%sT%02d:%02d:%02d.%03dZ" % (date, h, m, s, milli)
+        return f"{date}T{h:02d}:{m:02d}:{s:02d}.{milli:03d}Z"
 
     def prefix(self, member, machine, profile: wire.Profile, session_id: str) -> str:
         """Attributes on every point and record: identity, terminal, resource keys."""
@@ -105,7 +105,8 @@ class DayContext:
         return res
 
     def add_process(self, identity, per_day: dict, counts_as_session: bool) -> None:
-        self.processes += 1
+        if self.outs is not None:  # not a replayed (book-only) day
+            self.processes += 1
         self.ledger.add_process(identity, per_day, counts_as_session)
 
 
@@ -155,7 +156,8 @@ def run_days(task: tuple) -> dict:
             _maybe_copy(root, day_sinks, rng_for(seed, "copy", u), counters, force=1 <= u <= 3)
         ledger.finalize(u)
     counters["processes"] = ctx.processes
-    return {"rows": ledger.rows, "monthly": ledger.monthly, "counters": counters}
+    return {"rows": ledger.rows, "monthly": ledger.monthly, "spend_items": ledger.spend_items,
+            "counters": counters}
 
 
 def _maybe_copy(root: Path, sinks: list, rng, counters: Counter, force: bool) -> None:
@@ -181,6 +183,19 @@ def _maybe_copy(root: Path, sinks: list, rng, counters: Counter, force: bool) ->
         counters["malformed_" + kind] += 1
 
 
+def _clear_previous_output(out_dir: Path) -> None:
+    """Replace an earlier generated folder; never delete a landing folder we did not write."""
+    landing = out_dir / "otlp"
+    if not landing.exists() or not any(landing.iterdir()):
+        return
+    if not (out_dir / "expected" / "summary.json").is_file():
+        raise FileExistsError(
+            f"{landing} already holds data that was not generated here; use an empty OUT_DIR")
+    shutil.rmtree(landing)
+    shutil.rmtree(out_dir / "expected")
+    (out_dir / "members.csv").unlink(missing_ok=True)
+
+
 def _chunks(days: int, workers: int) -> list[tuple[int, int]]:
     if workers <= 1:
         return [(0, days)]
@@ -199,12 +214,12 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
     t0 = time.perf_counter()
     if members < 1 or days < 1:
         raise ValueError("members and days must be at least 1")
-    if isinstance(start, dt.datetime):
+    if isinstance(start, str):
+        start = dt.date.fromisoformat(start)
+    elif isinstance(start, dt.datetime):
         start = start.date()
     out_dir = Path(out_dir)
-    for name in ("otlp", "expected"):
-        if (out_dir / name).exists():
-            shutil.rmtree(out_dir / name)
+    _clear_previous_output(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     roster_bytes = write_roster(build_members(members, seed, days), out_dir / "members.csv")
 
@@ -219,12 +234,13 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
         results = map(run_days, tasks)
         pool = None
     else:
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        pool = multiprocessing.get_context(method).Pool(workers)
         results = pool.imap(run_days, tasks)
     try:
         for res in results:
             rows += res["rows"]
-            merge_monthly(monthly, res["monthly"])
+            merge_monthly(monthly, res["monthly"], res["spend_items"])
             counters.update(res["counters"])
     finally:
         if pool is not None:

@@ -240,14 +240,14 @@ def js_num(x: float) -> str:
 
 def _const_value(kind: str, value, style: int) -> str:
     if kind == "s" or kind == "n":
-        return '{"stringValue":%s}' % json.dumps(str(value)).replace("%", "%%")
+        return '{"stringValue":' + json.dumps(str(value)).replace("%", "%%") + "}"
     if kind == "i":
         v = int(value)
-        return '{"intValue":%d}' % v if style == NATIVE else '{"intValue":"%d"}' % v
+        return f'{{"intValue":{v}}}' if style == NATIVE else f'{{"intValue":"{v}"}}'
     if kind == "b":
         return '{"boolValue":%s}' % ("true" if value else "false")
     if kind == "d":
-        return '{"doubleValue":%s}' % js_num(value)
+        return f'{{"doubleValue":{js_num(value)}}}'
     if kind == "a":
         return '{"arrayValue":{"values":[]}}' if style == NATIVE else '{"arrayValue":{}}'
     raise ValueError(kind)
@@ -267,7 +267,7 @@ def _compile_attrs(spec, style: int) -> tuple[str, tuple[int, ...]]:
     """Template for a list of attributes plus the canonical field indices it consumes."""
     parts, idx = [], []
     for key, kind, src in spec:
-        head = '{"key":"%s","value":' % key
+        head = f'{{"key":"{key}","value":'
         if isinstance(src, int) and not isinstance(src, bool) and kind != "a":
             parts.append(head + _placeholder(kind, style) + "}")
             idx.append(src)
@@ -280,9 +280,8 @@ def _compile_attrs(spec, style: int) -> tuple[str, tuple[int, ...]]:
 def attr_json(key: str, value) -> str:
     """One attribute rendered once (per process): strings and booleans."""
     if isinstance(value, bool):
-        return '{"key":%s,"value":{"boolValue":%s}}' % (json.dumps(key),
-                                                          "true" if value else "false")
-    return '{"key":%s,"value":{"stringValue":%s}}' % (json.dumps(key), json.dumps(value))
+        return f'{{"key":{json.dumps(key)},"value":{{"boolValue":{str(value).lower()}}}}}'
+    return f'{{"key":{json.dumps(key)},"value":{{"stringValue":{json.dumps(value)}}}}}'
 
 
 class Encoder:
@@ -349,10 +348,9 @@ class Encoder:
 
     def point(self, head: str, metric: int, start_ms: int, time_ms: int, value: float) -> str:
         if self.as_int and metric in INTEGRAL:
-            return '%s%d000000","timeUnixNano":"%d000000","asInt":"%d"}' % (
-                head, start_ms, time_ms, value)
-        return '%s%d000000","timeUnixNano":"%d000000","asDouble":%s}' % (
-            head, start_ms, time_ms, js_num(value))
+            return f'{head}{start_ms}000000","timeUnixNano":"{time_ms}000000","asInt":"{value}"}}'
+        return (f'{head}{start_ms}000000","timeUnixNano":"{time_ms}000000",'
+                f'"asDouble":{js_num(value)}}}')
 
     def metric_block(self, metric: int, temporality: int, points: list[str]) -> str:
         hit = self._blocks.get((metric, temporality))
@@ -361,13 +359,13 @@ class Encoder:
             if metric == LINES:
                 desc = self.profile.lines_description
             if self.style == NATIVE:
-                hit = ('{"name":"%s","description":"%s","unit":"%s","sum":{"aggregationTemporality"'
-                       ':%d,"isMonotonic":true,"dataPoints":[' % (name, desc, unit, temporality),
-                       "]}}")
+                hit = ((f'{{"name":"{name}","description":"{desc}","unit":"{unit}","sum":'
+                        f'{{"aggregationTemporality":{temporality},"isMonotonic":true,'
+                        '"dataPoints":['), "]}}")
             else:
-                u = ',"unit":"%s"' % unit if unit else ""
-                hit = ('{"name":"%s","description":"%s"%s,"sum":{"dataPoints":[' % (name, desc, u),
-                       '],"aggregationTemporality":%d,"isMonotonic":true}}' % temporality)
+                u = f',"unit":"{unit}"' if unit else ""
+                hit = (f'{{"name":"{name}","description":"{desc}"{u},"sum":{{"dataPoints":[',
+                       f'],"aggregationTemporality":{temporality},"isMonotonic":true}}}}')
             self._blocks[(metric, temporality)] = hit
         return hit[0] + ",".join(points) + hit[1]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from analytics import settings
-from analytics.instance import ensure_dbt_manifest, prepare_environment
+from analytics.instance import ensure_dbt_manifest, prepare_environment, relax_run_history_fsync
 
 JOB_NAME = "daily_pipeline"
 
@@ -130,6 +130,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         raise UsageError(str(exc)) from None
 
     warnings.filterwarnings("ignore")
+    relax_run_history_fsync()
     import dagster as dg
 
     from orchestration.definitions import defs

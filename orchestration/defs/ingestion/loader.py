@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
@@ -118,10 +120,10 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
             "min_usage_date date, max_usage_date date)"
         )
         for chunk in iter_line_chunks([landed for landed, _ in batch]):
-            con.register("_chunk", chunk)
-            con.execute("create or replace temp table _batch_lines as select * from _chunk")
-            con.unregister("_chunk")
+            # Small record batches let DuckDB parse the JSON on every core.
+            con.register("_batch_lines", pa.Table.from_batches(chunk.to_batches(max_chunksize=256)))
             con.execute(otlp_sql.CLASSIFY_LINES_SQL)
+            con.unregister("_batch_lines")
             con.execute(otlp_sql.EXPLODE_METRICS_SQL)
             con.execute(otlp_sql.EXPLODE_LOGS_SQL)
             con.execute(otlp_sql.INSERT_POINTS_SQL)

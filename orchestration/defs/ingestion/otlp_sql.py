@@ -27,11 +27,20 @@ METRICS_BODY = (
     '"histogram": {"aggregationTemporality": "JSON", "dataPoints": [' + NUMBER_DATA_POINT + ']}'
     '}]}]}]}'
 )
+OTLP_BODY = None  # set below, once both signal structures are defined
+
 LOGS_BODY = (
     '{"resourceLogs": [{"resource": ' + RESOURCE + ', "scopeLogs": [{"scope": ' + SCOPE
     + ', "logRecords": [{"timeUnixNano": "JSON", "observedTimeUnixNano": "JSON", '
     '"severityNumber": "JSON", "severityText": "VARCHAR", "body": "JSON", "eventName": "VARCHAR", '
     '"attributes": ' + ATTRIBUTES + '}]}]}]}'
+)
+
+# Both signals in one structure, so a line is parsed once whichever it holds (a line may hold
+# both, e.g. where a collector writes logs and metrics to the same file).
+OTLP_BODY = (
+    '{"resourceMetrics": ' + METRICS_BODY[len('{"resourceMetrics": '):-1]
+    + ', "resourceLogs": ' + LOGS_BODY[len('{"resourceLogs": '):-1] + "}"
 )
 
 # Attribute keys that carry user content (prompts, responses, tool inputs) when a client turns
@@ -60,51 +69,52 @@ def macros_sql(store_content: bool) -> str:
         v->>'bytesValue');
     create or replace temp macro otlp_int(v) as try_cast(v->>'$' as bigint);
     create or replace temp macro otlp_number(v) as try_cast(v->>'$' as double);
-    -- [{{key, value}}] with text values: first occurrence of a key wins, content keys dropped,
-    -- sorted by key so that the JSON text is a canonical form of the attribute set.
-    create or replace temp macro otlp_entries(a) as list_sort(list_filter(
+    -- [{{key, value}}] with text values, content keys dropped, sorted by key: a canonical form
+    -- of the attribute set. Keys must be unique in OTLP; otlp_unique_keys keeps one of each.
+    create or replace temp macro otlp_sorted_entries(a) as list_sort(list_filter(
         list_transform(a, lambda x: {{'key': x.key, 'value': otlp_text(x.value)}}),
-        lambda x, i: x.key is not null
-            and not list_contains({dropped}, x.key)
-            and list_position(list_transform(a, lambda y: y.key), x.key) = i));
+        lambda x: x.key is not null and not list_contains({dropped}, x.key)));
+    create or replace temp macro otlp_unique_keys(sorted_entries) as list_filter(
+        sorted_entries, lambda x, i: i = 1 or sorted_entries[i - 1].key <> x.key);
     create or replace temp macro otlp_json(e) as coalesce(to_json(map_from_entries(e))::varchar, '{{}}');
     create or replace temp macro attr(am, rm, k) as coalesce(am[k], rm[k]);
     create or replace temp macro attr_number(am, rm, k) as try_cast(attr(am, rm, k) as double);
     """
 
 
-CLASSIFY_LINES_SQL = """
+CLASSIFY_LINES_SQL = f"""
 create or replace temp table _lines as
 with decoded as (
     select source_file, line_no, try(decode(raw)) as text, read_error
     from _batch_lines
+),
+parsed as (
+    select *, try(json_transform(text, '{OTLP_BODY}')) as body
+    from decoded
 )
 select
     source_file,
     line_no,
     text,
     read_error,
+    body,
     case
         when read_error is not null then 'unreadable_file_tail'
         when text is null then 'invalid_utf8'
         when trim(text, ' \t\r') = '' then 'empty_line'
-        when not json_valid(text) then 'invalid_json'
-        when json_type(text::json) <> 'OBJECT' then 'not_a_json_object'
-        when coalesce(json_type(text::json, '$.resourceMetrics'), '') <> 'ARRAY'
-         and coalesce(json_type(text::json, '$.resourceLogs'), '') <> 'ARRAY'
-            then 'not_an_otlp_body'
+        when body is null and not json_valid(text) then 'invalid_json'
+        when body is null or (body.resourceMetrics is null and body.resourceLogs is null)
+            then case when json_type(text) = 'OBJECT' then 'not_an_otlp_body' else 'not_a_json_object' end
     end as line_error,
-    case when text is not null and json_valid(text) and json_type(text::json, '$.resourceMetrics') = 'ARRAY'
-        then true else false end as has_metrics,
-    case when text is not null and json_valid(text) and json_type(text::json, '$.resourceLogs') = 'ARRAY'
-        then true else false end as has_logs
-from decoded
+    body.resourceMetrics is not null as has_metrics,
+    body.resourceLogs is not null as has_logs
+from parsed
 """
 
 EXPLODE_METRICS_SQL = f"""
 create or replace temp table _points as
 with bodies as (
-    select source_file, line_no, json_transform(text, '{METRICS_BODY}') as b
+    select source_file, line_no, body as b
     from _lines where line_error is null and has_metrics
 ),
 resources as (
@@ -113,12 +123,12 @@ resources as (
     from bodies
 ),
 scopes as (
-    select source_file, line_no, ri, otlp_entries(rm.resource.attributes) as res,
+    select source_file, line_no, ri, otlp_sorted_entries(rm.resource.attributes) as res_sorted,
         generate_subscripts(rm.scopeMetrics, 1) as si, unnest(rm.scopeMetrics) as sm
     from resources
 ),
 metrics as (
-    select source_file, line_no, ri, si, res, sm.scope as scope,
+    select source_file, line_no, ri, si, otlp_unique_keys(res_sorted) as res, sm.scope as scope,
         generate_subscripts(sm.metrics, 1) as mi, unnest(sm.metrics) as m
     from scopes
 ),
@@ -142,7 +152,7 @@ typed as (
         source_file, line_no,
         row_number() over (partition by source_file, line_no order by ri, si, mi, metric_type, pi)::integer
             as record_index,
-        res, otlp_entries(p.attributes) as att, scope, m.name as metric_name, m.unit as metric_unit,
+        res, otlp_sorted_entries(p.attributes) as att_sorted, scope, m.name as metric_name, m.unit as metric_unit,
         metric_type, coalesce(temporality, 0) as temporality, monotonic,
         nullif(otlp_int(p.timeUnixNano), 0) as time_unix_nano,
         nullif(otlp_int(p.startTimeUnixNano), 0) as start_time_unix_nano,
@@ -153,7 +163,8 @@ typed as (
     from points
 )
 select
-    *,
+    * exclude (att_sorted),
+    otlp_unique_keys(att_sorted) as att,
     case
         when metric_name is null or metric_name = '' then 'metric_without_name'
         when raw_value is null then 'data_point_without_value'
@@ -166,7 +177,7 @@ from typed
 EXPLODE_LOGS_SQL = f"""
 create or replace temp table _events as
 with bodies as (
-    select source_file, line_no, json_transform(text, '{LOGS_BODY}') as b
+    select source_file, line_no, body as b
     from _lines where line_error is null and has_logs
 ),
 resources as (
@@ -175,19 +186,20 @@ resources as (
     from bodies
 ),
 scopes as (
-    select source_file, line_no, ri, otlp_entries(rl.resource.attributes) as res,
+    select source_file, line_no, ri, otlp_sorted_entries(rl.resource.attributes) as res_sorted,
         generate_subscripts(rl.scopeLogs, 1) as si, unnest(rl.scopeLogs) as sl
     from resources
 ),
 records as (
-    select source_file, line_no, ri, si, res, sl.scope as scope,
+    select source_file, line_no, ri, si, otlp_unique_keys(res_sorted) as res, sl.scope as scope,
         generate_subscripts(sl.logRecords, 1) as li, unnest(sl.logRecords) as r
     from scopes
-)
+),
+typed as (
 select
     source_file, line_no,
     row_number() over (partition by source_file, line_no order by ri, si, li)::integer as record_index,
-    res, otlp_entries(r.attributes) as att, scope,
+    res, otlp_sorted_entries(r.attributes) as att_sorted, scope,
     coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0))
         as time_unix_nano,
     nullif(otlp_int(r.observedTimeUnixNano), 0) as observed_time_unix_nano,
@@ -198,6 +210,8 @@ select
     case when coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0)) is null
         then 'log_record_without_time' end as record_error
 from records
+)
+select * exclude (att_sorted), otlp_unique_keys(att_sorted) as att from typed
 """
 
 LOADED_AT = "current_timestamp::timestamp"

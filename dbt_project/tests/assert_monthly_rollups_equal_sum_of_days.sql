@@ -13,6 +13,7 @@ org_days as (
         sum(edit_accepts) as edit_accepts, sum(edit_rejects) as edit_rejects,
         sum(spend_usd) as spend_usd, sum(daily_active_users) as active_user_days
     from {{ ref('fct_org_daily') }}
+    where {{ in_window_months('usage_date') }}
     group by {{ month_start('usage_date') }}
 
 ),
@@ -24,6 +25,7 @@ member_days as (
         sum(edit_accepts) as edit_accepts, sum(edit_rejects) as edit_rejects,
         sum(spend_usd) as spend_usd
     from {{ ref('fct_daily_activity') }}
+    where {{ in_window_months('usage_date') }}
     group by {{ month_start('usage_date') }}, member_key
 
 ),
@@ -31,7 +33,7 @@ member_days as (
 org_mismatches as (
 
     select months.usage_month, 'fct_org_monthly' as model
-    from {{ ref('fct_org_monthly') }} as months
+    from (select * from {{ ref('fct_org_monthly') }} where {{ in_window_months('usage_month') }}) as months
     full outer join org_days on months.usage_month = org_days.usage_month
     where months.usage_month is null or org_days.usage_month is null
         or months.lines_added <> org_days.lines_added
@@ -46,7 +48,7 @@ org_mismatches as (
 member_mismatches as (
 
     select months.usage_month, 'fct_member_monthly' as model
-    from {{ ref('fct_member_monthly') }} as months
+    from (select * from {{ ref('fct_member_monthly') }} where {{ in_window_months('usage_month') }}) as months
     full outer join member_days
         on months.usage_month = member_days.usage_month
         and months.member_key = member_days.member_key

@@ -13,6 +13,7 @@ members as (
         sum(edit_rejects) as edit_rejects,
         sum(prompts) as prompts
     from {{ ref('fct_daily_activity') }}
+    where {{ in_window('usage_date') }}
     group by usage_date
 
 ),
@@ -23,6 +24,7 @@ spend as (
         sum(output_tokens) as output_tokens, sum(cache_read_tokens) as cache_read_tokens,
         sum(cache_creation_tokens) as cache_creation_tokens
     from {{ ref('fct_daily_spend') }}
+    where {{ in_window('usage_date') }}
     group by usage_date
 
 )
@@ -31,7 +33,8 @@ select org.usage_date
 from {{ ref('fct_org_daily') }} as org
 left join members on org.usage_date = members.usage_date
 left join spend on org.usage_date = spend.usage_date
-where org.daily_active_users <> coalesce(members.daily_active_users, 0)
+where {{ in_window('org.usage_date') }} and (
+    org.daily_active_users <> coalesce(members.daily_active_users, 0)
     or org.lines_added <> coalesce(members.lines_added, 0)
     or org.lines_removed <> coalesce(members.lines_removed, 0)
     or org.edit_accepts <> coalesce(members.edit_accepts, 0)
@@ -42,3 +45,4 @@ where org.daily_active_users <> coalesce(members.daily_active_users, 0)
     or org.output_tokens <> coalesce(spend.output_tokens, 0)
     or org.cache_read_tokens <> coalesce(spend.cache_read_tokens, 0)
     or org.cache_creation_tokens <> coalesce(spend.cache_creation_tokens, 0)
+)

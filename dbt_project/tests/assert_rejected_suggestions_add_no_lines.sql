@@ -9,6 +9,7 @@ reject_only_session_days as (
 
     select usage_date, member_key, session_id
     from {{ ref('fct_tool_decisions') }}
+    where {{ in_window('usage_date') }}
     group by usage_date, member_key, session_id
     having sum(case when is_accept then decision_count else 0 end) = 0
         and sum(case when not is_accept then decision_count else 0 end) > 0
@@ -19,7 +20,8 @@ lines as (
 
     select usage_date, member_key, session_id, sum(increment) as lines_added
     from {{ ref('int_metric_increments') }}
-    where metric_name = 'claude_code.lines_of_code.count' and type = 'added'
+    where {{ in_window('usage_date') }}
+        and metric_name = 'claude_code.lines_of_code.count' and type = 'added'
     group by usage_date, member_key, session_id
 
 )

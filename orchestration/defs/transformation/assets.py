@@ -23,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
 from orchestration.defs.progress import progress
 from orchestration.defs.resources import warehouse_write_lock
+from orchestration.defs.transformation import build_log
 from orchestration.defs.transformation.project import dbt_project
 
 
@@ -63,8 +64,19 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
     """Every dbt model and test, in one dbt process: staging views, then the intermediate models
     and marts rebuilt for the run's days and the months they touch."""
     window = window_of(context)
-    progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
+    manifest = dbt_project.manifest_path
     with warehouse_write_lock(duckdb.database, context.log):
+        with duckdb.get_connection() as con:
+            current = build_log.fingerprint(con, manifest)
+            up_to_date = build_log.is_up_to_date(con, window, current)
+        if up_to_date and context.selected_output_names == set(context.op_execution_context.op_def.output_dict):
+            progress(f"dbt: {window[0]} .. {window[1]} (exclusive) is up to date, nothing new since it was built")
+            for name in sorted(context.selected_output_names):
+                yield dg.Output(None, output_name=name, metadata={"up_to_date": True})
+            return
+        progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
         yield from build_with_progress(
             context, dbt, ["build", "--vars", json.dumps(dbt_vars_for(window))]
         )
+        with duckdb.get_connection() as con:
+            build_log.record_build(con, window, current)

@@ -207,9 +207,16 @@ class RosterError(Exception):
 
 
 def load_roster(con, landing_dir: Path) -> int:
-    """Replace raw.roster with the landing folder's members.csv (empty when there is none)."""
+    """Replace raw.roster with the landing folder's members.csv (empty when there is none).
+
+    An unchanged roster is not loaded again, so a rerun leaves raw.roster as it was.
+    """
     create_raw_tables(con)
     path = landing_dir / ROSTER_FILE
+    digest = content_hash(path) if path.is_file() else None
+    loaded = con.execute("select count(*), min(content_hash) from raw.roster").fetchall()[0]
+    if (loaded[0] == 0 and digest is None) or (loaded[0] > 0 and loaded[1] == digest):
+        return loaded[0]
     con.execute("begin transaction")
     try:
         con.execute("delete from raw.roster")
@@ -224,10 +231,10 @@ def load_roster(con, landing_dir: Path) -> int:
                 insert into raw.roster
                 select nullif(trim(email), ''), nullif(trim(api_key_name), ''),
                     nullif(trim(user_ids), ''), nullif(trim(team), ''), nullif(trim(role), ''),
-                    (row_number() over () + 1)::integer, current_timestamp::timestamp
+                    (row_number() over () + 1)::integer, ?, current_timestamp::timestamp
                 from read_csv(?, header = true, all_varchar = true, parallel = false)
                 """,
-                [str(path)],
+                [digest, str(path)],
             )
         rows = con.execute("select count(*) from raw.roster").fetchall()[0][0]
         con.execute("commit")

@@ -120,6 +120,7 @@ ROSTER_COLUMNS = """
     team VARCHAR,
     role VARCHAR,
     source_line INTEGER NOT NULL,
+    content_hash VARCHAR,
     loaded_at TIMESTAMP NOT NULL
 """
 

@@ -43,10 +43,15 @@ def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | 
 
 
 def _failure_line(result) -> str:
+    """The first failed step and the innermost cause of its error, on one line."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            message = event.step_failure_data.error.message.strip().splitlines()
-            return f"step {event.step_key} failed: {message[-1] if message else 'unknown error'}"
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            lines = [line for line in error.message.strip().splitlines() if line.strip()]
+            reason = lines[0] if lines else "unknown error"
+            return f"step {event.step_key} failed: {reason}"
     return "the run failed"
 
 

@@ -228,10 +228,11 @@ def load_roster(con, landing_dir: Path) -> int:
                 raise RosterError(f"{path}: roster header lacks column(s) {', '.join(missing)}")
             con.execute(
                 """
-                insert into raw.roster
-                select nullif(trim(email), ''), nullif(trim(api_key_name), ''),
-                    nullif(trim(user_ids), ''), nullif(trim(team), ''), nullif(trim(role), ''),
-                    (row_number() over () + 1)::integer, ?, current_timestamp::timestamp
+                insert into raw.roster by name
+                select nullif(trim(email), '') as email, nullif(trim(api_key_name), '') as api_key_name,
+                    nullif(trim(user_ids), '') as user_ids, nullif(trim(team), '') as team,
+                    nullif(trim(role), '') as role, (row_number() over () + 1)::integer as source_line,
+                    ? as content_hash, current_timestamp::timestamp as loaded_at
                 from read_csv(?, header = true, all_varchar = true, parallel = false)
                 """,
                 [digest, str(path)],

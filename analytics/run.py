@@ -35,7 +35,7 @@ def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | 
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
         try:
             return date_range_of_landing(con, landing)
         finally:

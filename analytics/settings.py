@@ -8,6 +8,7 @@
 | ANALYTICS_PARTITIONS_START | 2024-01-01, the first day a daily partition exists for |
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
+| ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
 """
 
 from __future__ import annotations
@@ -47,3 +48,7 @@ def lookback_days() -> int:
 
 def store_content() -> bool:
     return _flag("ANALYTICS_STORE_CONTENT")
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "3GB"

@@ -73,7 +73,10 @@ def dbt_executable() -> str:
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
-            "duckdb": DuckDBResource(database=str(settings.warehouse_path())),
+            "duckdb": DuckDBResource(
+                database=str(settings.warehouse_path()),
+                connection_config={"memory_limit": settings.duckdb_memory_limit()},
+            ),
             "landing": LandingResource(
                 path=str(settings.landing_dir()), store_content=settings.store_content()
             ),

@@ -260,7 +260,8 @@ select
 from (
     select try_cast(unnest(regexp_extract_all(line, '"timeUnixNano"\s*:\s*"?([0-9]{10,20})', 1)) as bigint) as t
     from read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
-                  header = false, ignore_errors = true, auto_detect = false)
+                  header = false, ignore_errors = true, auto_detect = false,
+                  max_line_size = 134217728)
 )
 where t > 0
 """

@@ -1,0 +1,260 @@
+"""Benchmark: the pipeline against the limit of the machine, and the cost of a daily run as
+history grows. Prints a table of figures and writes them to bench/RESULTS.md.
+
+    python -m uv run python bench/run.py            # the full benchmark (about 30-60 min)
+    python -m uv run python bench/run.py --skip-big # without the 1,000 x 365 run
+    python -m uv run python bench/run.py --smoke    # tiny sizes, a minute: what the tests run
+
+Every figure comes from real `analytics run` processes (Dagster + dbt + DuckDB) on data made
+by the sample-organization generator, measured in this one run on this machine:
+
+- full run: wall time, lines/s and MB/s of `analytics run` over MEMBERS x DAYS; the same for
+  one plain DuckDB query that reads the same files and computes the daily numbers directly
+  (bench/plain_query.py); their ratio, with and without the fixed start-up;
+- fixed start-up: loading the Dagster definitions, and starting dbt (parse, no model);
+- daily run: one scheduled run (yesterday plus the 3 lookback days) after 7 and after
+  HISTORY days of history were loaded, on the same new day's data; their ratio;
+- unchanged rerun: the same scheduled run again with nothing new, against its first run;
+- big: peak RSS (largest process) and wall time of the full run over BIG_MEMBERS x BIG_DAYS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from analytics.generate import generate_organization  # noqa: E402
+
+BIN = Path(sys.executable).parent
+LOOKBACK_DAYS = 3
+# Peak RSS of the largest descendant of a measured command, from the kernel's accounting.
+MEASURE = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
+)
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+
+
+def measure(args: list[str], env: dict[str, str]) -> Measured:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *args], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    seconds, rss_kb, rc = float(out[0]), int(out[1]), int(out[2])
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {rc}")
+    return Measured(seconds, rss_kb / 1024)
+
+
+def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANALYTICS_LANDING_DIR=str(landing),
+        ANALYTICS_WAREHOUSE=str(root / "warehouse.duckdb"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def analytics_run(env: dict[str, str], first: date, last: date) -> Measured:
+    return measure([str(BIN / "analytics"), "run", "--start", first.isoformat(), "--end", last.isoformat()], env)
+
+
+def landing_with_days(generated: Path, landing: Path, days: list[date]) -> None:
+    """A landing folder holding the generated folders of these days (symlinks) and the roster."""
+    (landing / "otlp").mkdir(parents=True, exist_ok=True)
+    shutil.copy(generated / "members.csv", landing / "members.csv")
+    for day in days:
+        source = generated / "otlp" / day.isoformat()
+        target = landing / "otlp" / day.isoformat()
+        if source.exists() and not target.exists():
+            target.symlink_to(source)
+
+
+def otlp_size(landing: Path) -> tuple[int, int]:
+    """(files' bytes on disk, lines) of a landing folder's OTLP files."""
+    import gzip
+
+    size = lines = 0
+    for path in (landing / "otlp").rglob("*.jsonl*"):
+        size += path.stat().st_size
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            lines += sum(1 for _ in handle)
+    return size, lines
+
+
+def fixed_startup(env: dict[str, str]) -> tuple[float, float]:
+    definitions = measure([sys.executable, "-c", "import orchestration.definitions"], env).seconds
+    dbt = measure(
+        [str(BIN / "dbt"), "parse", "--quiet", "--project-dir", str(PROJECT_ROOT / "dbt_project"),
+         "--profiles-dir", str(PROJECT_ROOT / "dbt_project")],
+        env,
+    ).seconds
+    return definitions, dbt
+
+
+def full_run(work: Path, members: int, days: int, start: date, figures: dict) -> None:
+    generated = work / "full"
+    summary = generate_organization(generated, members=members, days=days, start=start, seed=7)
+    env = pipeline_env(work / "full-run", generated)
+    run = analytics_run(env, start, start + timedelta(days=days - 1))
+    plain = measure([sys.executable, str(PROJECT_ROOT / "bench" / "plain_query.py"), str(generated)], env)
+    on_disk, lines = otlp_size(generated)
+    uncompressed = summary["bytes_uncompressed"]
+    definitions, dbt = fixed_startup(env)
+    startup = definitions + dbt
+    figures["full"] = {
+        "members": members, "days": days, "lines": lines, "mb_on_disk": on_disk / 1e6,
+        "mb_uncompressed": uncompressed / 1e6,
+        "run_s": run.seconds, "run_peak_rss_mb": run.peak_rss_mb,
+        "run_lines_per_s": lines / run.seconds, "run_mb_per_s": uncompressed / 1e6 / run.seconds,
+        "plain_s": plain.seconds, "plain_lines_per_s": lines / plain.seconds,
+        "plain_mb_per_s": uncompressed / 1e6 / plain.seconds,
+        "ratio": run.seconds / plain.seconds,
+        "ratio_without_startup": max(run.seconds - startup, 0) / plain.seconds,
+        "startup_definitions_s": definitions, "startup_dbt_s": dbt, "startup_s": startup,
+        "generator_mb_per_s": uncompressed / 1e6 / summary["seconds"],
+    }
+
+
+def daily_runs(work: Path, members: int, history: int, start: date, figures: dict) -> None:
+    """One scheduled run on the same new day after 7 and after `history` days of history."""
+    generated = work / "history"
+    generate_organization(generated, members=members, days=history + 1, start=start, seed=11)
+    all_days = [start + timedelta(days=i) for i in range(history + 1)]
+    new_day = all_days[-1]
+    window = (new_day - timedelta(days=LOOKBACK_DAYS), new_day)
+    results = {}
+    for label, history_days in (("short", all_days[-1 - min(7, history):-1]), ("long", all_days[:-1])):
+        root = work / f"daily-{label}"
+        landing = root / "landing"
+        env = pipeline_env(root, landing)
+        landing_with_days(generated, landing, history_days)
+        load = analytics_run(env, history_days[0], history_days[-1])
+        landing_with_days(generated, landing, [new_day])
+        daily = analytics_run(env, *window)
+        results[label] = {"history_days": len(history_days), "initial_load_s": load.seconds,
+                          "initial_load_peak_rss_mb": load.peak_rss_mb, "daily_s": daily.seconds}
+        if label == "short":
+            results[label]["rerun_s"] = analytics_run(env, *window).seconds
+    figures["daily"] = {
+        **{f"{label}_{k}": v for label, values in results.items() for k, v in values.items()},
+        "ratio_long_to_short": results["long"]["daily_s"] / results["short"]["daily_s"],
+        "rerun_ratio": results["short"]["rerun_s"] / results["short"]["daily_s"],
+    }
+
+
+def big_run(work: Path, members: int, days: int, start: date, figures: dict) -> None:
+    generated = work / "big"
+    summary = generate_organization(generated, members=members, days=days, start=start, seed=5)
+    env = pipeline_env(work / "big-run", generated)
+    run = analytics_run(env, start, start + timedelta(days=days - 1))
+    figures["big"] = {
+        "members": members, "days": days, "mb_uncompressed": summary["bytes_uncompressed"] / 1e6,
+        "mb_on_disk": summary["bytes_written"] / 1e6, "run_s": run.seconds, "peak_rss_mb": run.peak_rss_mb,
+        "mb_per_s": summary["bytes_uncompressed"] / 1e6 / run.seconds,
+    }
+    shutil.rmtree(generated, ignore_errors=True)
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.machine()}, {cores} cores, {memory:.0f} GiB memory, Python {platform.python_version()}"
+
+
+def report(figures: dict, command: str) -> str:
+    full, daily = figures["full"], figures["daily"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}. Command: `{command}`. Measured {figures['date']}.",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| data: {full['members']} members x {full['days']} days | {full['lines']:,} lines, "
+        f"{full['mb_uncompressed']:.0f} MB uncompressed, {full['mb_on_disk']:.0f} MB on disk | |",
+        f"| full `analytics run` | {full['run_s']:.1f} s, {full['run_lines_per_s']:,.0f} lines/s, "
+        f"{full['run_mb_per_s']:.1f} MB/s, peak RSS {full['run_peak_rss_mb']:.0f} MB | |",
+        f"| plain DuckDB query, same files | {full['plain_s']:.1f} s, {full['plain_lines_per_s']:,.0f} lines/s, "
+        f"{full['plain_mb_per_s']:.1f} MB/s | |",
+        f"| full run / plain query | {full['ratio']:.2f} (without start-up: {full['ratio_without_startup']:.2f}) | "
+        "<= 2 plus start-up |",
+        f"| fixed start-up | {full['startup_s']:.1f} s (Dagster definitions {full['startup_definitions_s']:.1f} s, "
+        f"dbt start and parse {full['startup_dbt_s']:.1f} s) | |",
+        f"| daily run after {daily['short_history_days']} days of history | {daily['short_daily_s']:.1f} s | |",
+        f"| daily run after {daily['long_history_days']} days of history | {daily['long_daily_s']:.1f} s "
+        f"(initial load {daily['long_initial_load_s']:.0f} s) | |",
+        f"| long / short history | {daily['ratio_long_to_short']:.2f} | <= 1.2 |",
+        f"| rerun of an unchanged day | {daily['short_rerun_s']:.1f} s, {daily['rerun_ratio']:.2f} of its first run | <= 0.3 |",
+    ]
+    if "big" in figures:
+        big = figures["big"]
+        lines.append(
+            f"| full run, {big['members']:,} members x {big['days']} days ({big['mb_uncompressed'] / 1000:.1f} GB "
+            f"uncompressed) | {big['run_s'] / 60:.1f} min, {big['mb_per_s']:.1f} MB/s, peak RSS "
+            f"{big['peak_rss_mb'] / 1024:.2f} GB | < 4 GB |"
+        )
+    lines.append("")
+    lines.append(f"Generator: {full['generator_mb_per_s']:.0f} MB/s uncompressed output.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--history-days", type=int, default=365)
+    parser.add_argument("--history-members", type=int, default=200)
+    parser.add_argument("--big-members", type=int, default=1000)
+    parser.add_argument("--big-days", type=int, default=365)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no big run, no RESULTS.md")
+    parser.add_argument("--work-dir", help="where to put generated data (default: a temp folder)")
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.members, args.days, args.history_days, args.history_members, args.skip_big = 3, 2, 9, 3, True
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    today = date.today()
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix="analytics-bench-"))
+    figures: dict = {"date": today.isoformat()}
+    try:
+        full_run(work, args.members, args.days, today - timedelta(days=args.days + 1), figures)
+        daily_runs(work, args.history_members, args.history_days,
+                   today - timedelta(days=args.history_days + 2), figures)
+        if not args.skip_big:
+            big_run(work, args.big_members, args.big_days, today - timedelta(days=args.big_days + 1), figures)
+    finally:
+        if not args.work_dir:
+            shutil.rmtree(work, ignore_errors=True)
+    text = report(figures, command)
+    print(text)
+    print(json.dumps(figures, indent=2, default=str), file=sys.stderr)
+    if not args.smoke:
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

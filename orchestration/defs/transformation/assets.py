@@ -14,6 +14,7 @@ run and would not make any partition's data more correct.
 
 import graphlib
 import json
+from pathlib import Path
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -76,10 +77,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
     """Every dbt model and test, in one dbt process: staging views, then the intermediate models
     and marts rebuilt for the run's days and the months they touch."""
     window = window_of(context)
-    manifest = dbt_project.manifest_path
     with warehouse_write_lock(duckdb.database, context.log):
         with duckdb.get_connection() as con:
-            current = build_log.fingerprint(con, manifest)
+            current = build_log.fingerprint(con, Path(dbt_project.project_dir))
             up_to_date = build_log.is_up_to_date(con, window, current)
         if up_to_date and context.selected_output_names == set(context.op_execution_context.op_def.output_dict):
             progress(f"dbt: {window[0]} .. {window[1]} (exclusive) is up to date, nothing new since it was built")

@@ -2,8 +2,8 @@
 new can skip dbt (an unchanged day costs a few queries, not a rebuild).
 
 A build is identified by a fingerprint of everything the models read: each raw table's row
-count and latest load time, and the dbt manifest (the models' code and config). A window is
-up to date when a successful build with the same fingerprint covered it.
+count and latest load time, and the dbt project's files (the models' code and config). A
+window is up to date when a successful build with the same fingerprint covered it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,18 @@ create table if not exists raw.dbt_builds (
 """
 
 
-def fingerprint(con, manifest_path: Path) -> str:
+DBT_SOURCE_FOLDERS = ("models", "macros", "tests", "seeds")
+
+
+def fingerprint(con, dbt_project_dir: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(manifest_path.read_bytes() if manifest_path.exists() else b"no manifest")
+    sources = [dbt_project_dir / "dbt_project.yml", dbt_project_dir / "profiles.yml"]
+    for folder in DBT_SOURCE_FOLDERS:
+        sources.extend(sorted((dbt_project_dir / folder).rglob("*")))
+    for path in sources:
+        if path.is_file():
+            digest.update(path.relative_to(dbt_project_dir).as_posix().encode())
+            digest.update(path.read_bytes())
     tables = con.execute(
         "select table_name, list(column_name) from information_schema.columns "
         "where table_schema = 'raw' and table_name <> 'dbt_builds' group by table_name order by table_name"

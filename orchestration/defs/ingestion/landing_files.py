@@ -64,7 +64,7 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
+def read_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
     """The file's bytes in blocks, gunzipped for .gz (concatenated members included).
 
     A truncated or corrupt gzip stream yields everything before the damage, then raises
@@ -139,7 +139,7 @@ def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) ->
         pending = b""
         error = None
         try:
-            for block in _blocks(landed.path, min(chunk_bytes, 8 << 20)):
+            for block in read_blocks(landed.path, min(chunk_bytes, 8 << 20)):
                 parts = (pending + block).split(b"\n")
                 pending = parts.pop()
                 for part in parts:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +14,14 @@ import pyarrow as pa
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
-from .landing_files import LandedFile, content_hash, discover_otlp_files, iter_line_chunks
+from .landing_files import (
+    LandedFile,
+    UnreadableTail,
+    read_blocks,
+    content_hash,
+    discover_otlp_files,
+    iter_line_chunks,
+)
 from .raw_schema import create_raw_tables
 
 # Files are loaded in transactions of about this many bytes: a crash loses at most one batch,
@@ -253,18 +261,25 @@ def landed_date_range(con) -> tuple[date | None, date | None]:
     )
 
 
-TIME_SCAN_SQL = r"""
-select
-    min(make_timestamp(t // 1000)::date),
-    max(make_timestamp(t // 1000)::date)
-from (
-    select try_cast(unnest(regexp_extract_all(line, '"timeUnixNano"\s*:\s*"?([0-9]{10,20})', 1)) as bigint) as t
-    from read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
-                  header = false, ignore_errors = true, auto_detect = false,
-                  max_line_size = 134217728)
-)
-where t > 0
-"""
+TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')
+
+
+def _time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
+    """Smallest and largest record timeUnixNano in a file, by a scan of its text (no parse)."""
+    low = high = None
+    tail = b""
+    try:
+        for block in read_blocks(landed.path, 8 << 20):
+            data = tail + block
+            for match in TIME_PATTERN.finditer(data):
+                value = int(match.group(1))
+                if value > 0:
+                    low = value if low is None or value < low else low
+                    high = value if high is None or value > high else high
+            tail = data[-64:]
+    except (UnreadableTail, OSError):
+        pass
+    return (low, high) if low is not None else None
 
 
 def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | None]:
@@ -274,7 +289,7 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
     files = discover_otlp_files(landing_dir)
     manifest = _manifest(con)
     pending = [
-        str(f.path)
+        f
         for f in files
         if manifest.get(f.relative_path, (None, None))[:2] != (f.size_bytes, f.mtime_ns)
     ]
@@ -291,6 +306,8 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
             ).fetchall()[0]
             if d is not None
         )
-    if pending:
-        days.extend(d for d in con.execute(TIME_SCAN_SQL, [pending]).fetchall()[0] if d is not None)
+    for landed in pending:
+        found = _time_range_of_file(landed)
+        if found is not None:
+            days.extend(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).date() for ns in found)
     return (min(days), max(days)) if days else (None, None)

@@ -1,0 +1,406 @@
+"""Load the kept usage-report pages of given days into the raw tables, each day replaced whole.
+
+DuckDB parses every page with `read_json` and an explicit schema, so an optional field that is
+missing (`is_remote`, `subscription_type`, ...) is NULL, `estimated_cost.amount` may be an integer
+or a number, and `tool_actions` is a map that keeps unknown tool keys. The nested parts are
+unnested here, so the dbt staging models are plain SQL:
+
+- raw.admin_api_usage         one row per report item (an actor's day, per terminal and the like)
+- raw.admin_api_tool_actions  one row per item and `tool_actions` key
+- raw.admin_api_model_usage   one row per item and `model_breakdown` element
+
+A page that cannot be read (not JSON, no `data` array, a value of the wrong type) and an item
+that cannot be used (no date, a date that is not its folder's day, an actor without an email or
+key name) go to raw.quarantine with signal `admin_api`; they never stop the load.
+
+Loading days replaces them: in one transaction the days' rows (and the quarantine rows of their
+folders) are deleted and the kept pages inserted, so a day with no pages left ends up empty and
+a rerun never doubles a row.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from orchestration.defs.ingestion.raw_schema import RAW_SCHEMA, create_raw_tables
+
+from .pages import ADMIN_API_SUBDIR, kept_pages, relative_name, report_root
+
+SIGNAL = "admin_api"
+DAY_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXCERPT_CHARS = 200
+MAX_PAGE_BYTES = 512 * 1024 * 1024
+
+ADMIN_API_USAGE_COLUMNS = """
+    usage_date DATE NOT NULL,
+    actor_type VARCHAR NOT NULL,
+    email_address VARCHAR,
+    api_key_name VARCHAR,
+    organization_id VARCHAR,
+    customer_type VARCHAR,
+    subscription_type VARCHAR,
+    terminal_type VARCHAR,
+    is_remote BOOLEAN,
+    num_sessions BIGINT,
+    lines_added BIGINT,
+    lines_removed BIGINT,
+    commits BIGINT,
+    pull_requests BIGINT,
+    tool_actions_json VARCHAR,
+    model_breakdown_json VARCHAR,
+    item_json VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,
+    item_index INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+ADMIN_API_TOOL_ACTIONS_COLUMNS = """
+    usage_date DATE NOT NULL,
+    source_file VARCHAR NOT NULL,
+    item_index INTEGER NOT NULL,
+    tool_key VARCHAR NOT NULL,
+    accepted BIGINT,
+    rejected BIGINT,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+ADMIN_API_MODEL_USAGE_COLUMNS = """
+    usage_date DATE NOT NULL,
+    source_file VARCHAR NOT NULL,
+    item_index INTEGER NOT NULL,
+    model_index INTEGER NOT NULL,
+    model VARCHAR,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    estimated_cost_amount DOUBLE,
+    estimated_cost_currency VARCHAR,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+TABLES = {
+    "admin_api_usage": ADMIN_API_USAGE_COLUMNS,
+    "admin_api_tool_actions": ADMIN_API_TOOL_ACTIONS_COLUMNS,
+    "admin_api_model_usage": ADMIN_API_MODEL_USAGE_COLUMNS,
+}
+
+# One element of the response's `data` array (ClaudeCodeUsageReportItem, sources.md §3). Fields
+# the page lacks read as NULL; fields not listed here stay in item_json and the kept page.
+ITEM_TYPE = re.sub(
+    r"\s+",
+    " ",
+    """
+    STRUCT(
+        "date" VARCHAR,
+        actor STRUCT("type" VARCHAR, email_address VARCHAR, api_key_name VARCHAR),
+        organization_id VARCHAR,
+        customer_type VARCHAR,
+        subscription_type VARCHAR,
+        terminal_type VARCHAR,
+        is_remote BOOLEAN,
+        core_metrics STRUCT(
+            num_sessions BIGINT,
+            lines_of_code STRUCT(added BIGINT, removed BIGINT),
+            commits_by_claude_code BIGINT,
+            pull_requests_by_claude_code BIGINT
+        ),
+        tool_actions MAP(VARCHAR, STRUCT(accepted BIGINT, rejected BIGINT)),
+        model_breakdown STRUCT(
+            model VARCHAR,
+            tokens STRUCT("input" BIGINT, "output" BIGINT, cache_read BIGINT, cache_creation BIGINT),
+            estimated_cost STRUCT(currency VARCHAR, amount DOUBLE)
+        )[]
+    )
+    """,
+).strip()
+
+READ_PAGE_SQL = f"""
+create or replace temp table _admin_api_page as
+select typed.data as items, texts.data as items_json
+from read_json(
+        $path, columns = {{'data': '{ITEM_TYPE}[]'}}, format = 'auto',
+        maximum_object_size = {MAX_PAGE_BYTES}
+    ) as typed
+positional join read_json(
+        $path, columns = {{'data': 'JSON[]'}}, format = 'auto',
+        maximum_object_size = {MAX_PAGE_BYTES}
+    ) as texts
+"""
+
+STAGE_ITEMS_SQL = """
+insert into _admin_api_items
+select $source_file, $folder_day, $page_number, i::integer, items[i], items_json[i]::varchar
+from (select items, items_json, unnest(generate_series(1, len(items))) as i from _admin_api_page)
+"""
+
+CHECK_ITEMS_SQL = r"""
+create or replace temp table _admin_api_checked as
+with parsed as (
+    select
+        *,
+        case when regexp_matches(item."date", '^\d{4}-\d{2}-\d{2}')
+             then try_cast(substr(item."date", 1, 10) as date) end as usage_date,
+        nullif(lower(trim(item.actor.email_address)), '') as email,
+        case when trim(item.actor.api_key_name) <> '' then item.actor.api_key_name end as key_name
+    from _admin_api_items
+)
+select
+    *,
+    case
+        when item."date" is null then 'item has no date'
+        when usage_date is null then 'item date is not a date: ' || item."date"
+        when usage_date <> folder_day
+            then 'item date ' || usage_date || ' is not the day of its folder, ' || folder_day
+        when item.actor."type" is null then 'item has no actor type'
+        when item.actor."type" = 'user_actor' and email is null then 'user_actor without email_address'
+        when item.actor."type" = 'api_actor' and key_name is null then 'api_actor without api_key_name'
+        when item.actor."type" not in ('user_actor', 'api_actor')
+            then 'unknown actor type: ' || item.actor."type"
+    end as reason
+from parsed
+"""
+
+INSERT_USAGE_SQL = """
+insert into raw.admin_api_usage
+select
+    usage_date,
+    item.actor."type",
+    case when item.actor."type" = 'user_actor' then email end,
+    case when item.actor."type" = 'api_actor' then key_name end,
+    item.organization_id,
+    item.customer_type,
+    item.subscription_type,
+    item.terminal_type,
+    item.is_remote,
+    item.core_metrics.num_sessions,
+    item.core_metrics.lines_of_code.added,
+    item.core_metrics.lines_of_code.removed,
+    item.core_metrics.commits_by_claude_code,
+    item.core_metrics.pull_requests_by_claude_code,
+    json_extract(item_json, '$.tool_actions')::varchar,
+    json_extract(item_json, '$.model_breakdown')::varchar,
+    item_json,
+    source_file,
+    page_number,
+    item_index,
+    $loaded_at
+from _admin_api_checked
+where reason is null
+"""
+
+INSERT_TOOL_ACTIONS_SQL = """
+insert into raw.admin_api_tool_actions
+select usage_date, source_file, item_index, entry.key, entry.value.accepted, entry.value.rejected,
+    $loaded_at
+from (
+    select usage_date, source_file, item_index, unnest(map_entries(item.tool_actions)) as entry
+    from _admin_api_checked
+    where reason is null
+)
+"""
+
+INSERT_MODEL_USAGE_SQL = """
+insert into raw.admin_api_model_usage
+select usage_date, source_file, item_index, model_index::integer, m.model,
+    m.tokens."input", m.tokens."output", m.tokens.cache_read, m.tokens.cache_creation,
+    m.estimated_cost.amount, m.estimated_cost.currency, $loaded_at
+from (
+    select usage_date, source_file, item_index,
+        unnest(item.model_breakdown) as m,
+        unnest(generate_series(1, len(item.model_breakdown))) as model_index
+    from _admin_api_checked
+    where reason is null
+)
+"""
+
+INSERT_ITEM_QUARANTINE_SQL = f"""
+insert into raw.quarantine
+select source_file, 1, item_index, '{SIGNAL}', reason, left(item_json, {EXCERPT_CHARS}), $loaded_at
+from _admin_api_checked
+where reason is not null
+"""
+
+
+@dataclass
+class AdminApiLoadSummary:
+    days: int = 0
+    days_with_pages: list[date] = field(default_factory=list)
+    days_without_pages: list[date] = field(default_factory=list)
+    pages_read: int = 0
+    pages_quarantined: int = 0
+    items_loaded: int = 0
+    items_quarantined: int = 0
+    tool_action_rows: int = 0
+    model_rows: int = 0
+    rows_replaced: int = 0
+    seconds: float = 0.0
+
+    @property
+    def quarantined(self) -> int:
+        return self.pages_quarantined + self.items_quarantined
+
+
+def _column_types(columns: str) -> list[tuple[str, str]]:
+    types = []
+    for line in columns.strip().splitlines():
+        name, *rest = line.strip().rstrip(",").split()
+        types.append((name, " ".join(w for w in rest if w.upper() not in ("NOT", "NULL"))))
+    return types
+
+
+def create_admin_api_tables(con) -> None:
+    """raw.quarantine and the admin_api tables, with columns a newer version defines added."""
+    create_raw_tables(con)
+    for table, columns in TABLES.items():
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [RAW_SCHEMA, table],
+            ).fetchall()
+        }
+        for name, column_type in _column_types(columns):
+            if name not in existing:
+                con.execute(f"alter table {RAW_SCHEMA}.{table} add column {name} {column_type}")
+
+
+def _first_line(error: Exception, landing_dir: Path) -> str:
+    text = str(error).strip().splitlines()[0].strip() if str(error).strip() else type(error).__name__
+    return text.replace(f"{Path(landing_dir)}/", "")
+
+
+def _excerpt(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(EXCERPT_CHARS * 4)
+    except OSError:
+        return ""
+    return head.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+
+
+def _stage_page(con, landing_dir: Path, day: date, path: Path, page_number: int) -> str | None:
+    """Parse one page into _admin_api_items; the reason it cannot be used, or None."""
+    source_file = relative_name(landing_dir, path)
+    try:
+        con.execute(READ_PAGE_SQL, {"path": str(path)})
+    except Exception as error:  # noqa: BLE001 - any parse failure quarantines the page
+        return f"page is not a usage report: {_first_line(error, landing_dir)}"
+    objects, with_data = con.execute(
+        "select count(*), count(items) from _admin_api_page"
+    ).fetchall()[0]
+    if objects != 1:
+        return f"page holds {objects} JSON values, expected one usage report object"
+    if with_data != 1:
+        return "page has no data array (an error response?)"
+    con.execute(
+        STAGE_ITEMS_SQL,
+        {"source_file": source_file, "folder_day": day, "page_number": page_number},
+    )
+    return None
+
+
+def load_days(con, landing_dir: Path, days: list[date]) -> AdminApiLoadSummary:
+    """Replace the given days in the raw admin_api tables with their kept pages."""
+    started = time.perf_counter()
+    landing_dir = Path(landing_dir)
+    create_admin_api_tables(con)
+    days = sorted(set(days))
+    summary = AdminApiLoadSummary(days=len(days))
+
+    # Parse outside the transaction: a page DuckDB cannot read fails its own statement only.
+    con.execute(
+        f"create or replace temp table _admin_api_items (source_file varchar, folder_day date, "
+        f"page_number integer, item_index integer, item {ITEM_TYPE}, item_json varchar)"
+    )
+    bad_pages: list[tuple[str, str, str]] = []
+    for day in days:
+        pages = kept_pages(landing_dir, day)
+        (summary.days_with_pages if pages else summary.days_without_pages).append(day)
+        for path in pages:
+            summary.pages_read += 1
+            page_number = int(path.stem.split("-", 1)[1])
+            reason = _stage_page(con, landing_dir, day, path, page_number)
+            if reason is not None:
+                bad_pages.append((relative_name(landing_dir, path), reason, _excerpt(path)))
+    con.execute(CHECK_ITEMS_SQL)
+    con.execute("create or replace temp table _admin_api_days (day date, prefix varchar)")
+    if days:
+        con.executemany(
+            "insert into _admin_api_days values (?, ?)",
+            [[d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/"] for d in days],
+        )
+    con.execute(
+        "create or replace temp table _admin_api_bad_pages "
+        "(source_file varchar, reason varchar, excerpt varchar)"
+    )
+    if bad_pages:
+        con.executemany("insert into _admin_api_bad_pages values (?, ?, ?)", bad_pages)
+
+    loaded_at = con.execute("select current_timestamp::timestamp").fetchall()[0][0]
+    params = {"loaded_at": loaded_at}
+    con.execute("begin transaction")
+    try:
+        summary.rows_replaced = con.execute(
+            "select count(*) from raw.admin_api_usage "
+            "where usage_date in (select day from _admin_api_days)"
+        ).fetchall()[0][0]
+        for table in TABLES:
+            con.execute(
+                f"delete from raw.{table} where usage_date in (select day from _admin_api_days)"
+            )
+        con.execute(
+            "delete from raw.quarantine where signal = ? and exists ("
+            "select 1 from _admin_api_days d where starts_with(quarantine.source_file, d.prefix))",
+            [SIGNAL],
+        )
+        con.execute(INSERT_USAGE_SQL, params)
+        con.execute(INSERT_TOOL_ACTIONS_SQL, params)
+        con.execute(INSERT_MODEL_USAGE_SQL, params)
+        con.execute(INSERT_ITEM_QUARANTINE_SQL, params)
+        con.execute(
+            "insert into raw.quarantine select source_file, 1, null, ?, reason, excerpt, ? "
+            "from _admin_api_bad_pages",
+            [SIGNAL, loaded_at],
+        )
+        counts = con.execute(
+            """
+            select
+                (select count(*) from _admin_api_checked where reason is null),
+                (select count(*) from _admin_api_checked where reason is not null),
+                (select count(*) from raw.admin_api_tool_actions
+                    where usage_date in (select day from _admin_api_days)),
+                (select count(*) from raw.admin_api_model_usage
+                    where usage_date in (select day from _admin_api_days))
+            """
+        ).fetchall()[0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    summary.items_loaded, summary.items_quarantined, summary.tool_action_rows, summary.model_rows = counts
+    summary.pages_quarantined = len(bad_pages)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def kept_days(landing_dir: Path) -> list[date]:
+    """Every day that has a folder under admin_api/claude_code/ (to load everything kept)."""
+    root = report_root(Path(landing_dir))
+    if not root.is_dir():
+        return []
+    found = []
+    for entry in root.iterdir():
+        if entry.is_dir() and DAY_NAME.match(entry.name):
+            try:
+                found.append(date.fromisoformat(entry.name))
+            except ValueError:
+                continue
+    return sorted(found)

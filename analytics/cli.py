@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import UTC, date
 
 from analytics import settings
+from analytics.report.cli import add_commands as add_report_commands
 
 
 class UsageError(Exception):
@@ -73,9 +74,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise UsageError("--members and --days must be at least 1")
     start = _parse_day(args.start, "--start") if args.start else None
     if start is None:
-        from datetime import datetime, timedelta, timezone
+        from datetime import datetime, timedelta
 
-        start = datetime.now(timezone.utc).date() - timedelta(days=args.days)
+        start = datetime.now(UTC).date() - timedelta(days=args.days)
     summary = generate_organization(
         Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed
     )
@@ -125,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
     generate.add_argument("--seed", type=int, default=7)
     generate.set_defaults(func=cmd_generate)
+
+    add_report_commands(commands)
     return parser
 
 

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 import warnings
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from analytics import settings
@@ -122,7 +122,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
     earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
-    latest = datetime.now(timezone.utc).date()
+    latest = datetime.now(UTC).date()
     if start < earliest:
         raise UsageError(
             f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"

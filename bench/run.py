@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,7 +35,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from analytics.generate import generate_organization  # noqa: E402
+from analytics.generate import generate_organization
 
 BIN = Path(sys.executable).parent
 LOOKBACK_DAYS = 3

@@ -84,3 +84,20 @@ def mart_snapshot(env: dict[str, str]) -> dict[str, list[tuple]]:
     finally:
         con.close()
     return snapshot
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> tuple[dict[str, str], subprocess.CompletedProcess]:
+    """One `analytics run` over the default landing folder (the bundled sample organization),
+    shared by every test that reads its marts (none of them writes to it)."""
+    root = tmp_path_factory.mktemp("sample")
+    values = dict(os.environ)
+    values.pop("ANALYTICS_LANDING_DIR", None)
+    values.update(
+        {
+            "ANALYTICS_WAREHOUSE": str(root / "warehouse.duckdb"),
+            "DAGSTER_HOME": str(root / "dagster_home"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return values, run_cli(values, "run")

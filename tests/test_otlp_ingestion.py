@@ -5,13 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.defs.ingestion.landing_files import LandingDirError
-from orchestration.defs.ingestion.loader import load_landing_dir, load_roster, RosterError
+from orchestration.defs.ingestion.loader import RosterError, load_landing_dir, load_roster
 from tests.conftest import CAPTURES
 from tests.otlp_variants import collector_encoding, merge_requests, read_lines, write_lines
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
 
-from orchestration.defs.partitions import days_between, dbt_vars_for, parse_day, partition_range_tags
+from orchestration.defs.partitions import (
+    days_between,
+    dbt_vars_for,
+    parse_day,
+    partition_range_tags,
+)
 from orchestration.defs.schedules import scheduled_window
 
 
@@ -27,7 +32,7 @@ def test_a_range_is_one_run_tagged_with_its_first_and_last_day():
 
 
 def test_schedule_rebuilds_yesterday_and_the_lookback_days():
-    first, last = scheduled_window(datetime(2026, 11, 25, 0, 15, tzinfo=timezone.utc), 3)
+    first, last = scheduled_window(datetime(2026, 11, 25, 0, 15, tzinfo=UTC), 3)
     assert (first, last) == (date(2026, 11, 21), date(2026, 11, 24))
 
 

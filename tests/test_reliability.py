@@ -7,7 +7,6 @@ the marts with a clean single run over the same final landing folder.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time

@@ -62,9 +62,8 @@ def assert_marts_match_expected(env, landing: Path) -> None:
         assert actual_members[key] == pytest.approx(values, abs=1e-6), key
 
 
-def test_the_bundled_sample_organization(env):
-    env = dict(env, ANALYTICS_LANDING_DIR=str(SAMPLE))
-    result = run_cli(env, "run")
+def test_the_bundled_sample_organization(sample_run):
+    env, result = sample_run
     assert "60 day(s) processed, 2026-09-25 .. 2026-11-23" in result.stdout
     assert_marts_match_expected(env, SAMPLE)
     # a plausible Analytics page: a work-week rhythm, accept rates 0.6-0.95, dollars per member-day

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import shutil
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
+from analytics.warehouse_lock import warehouse_lock
 from orchestration.defs.progress import progress
 from orchestration.defs.transformation.project import dbt_project
 
@@ -30,37 +27,16 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.path)
 
 
-@contextmanager
-def warehouse_write_lock(warehouse: str, log=None, timeout_s: float = 6 * 3600) -> Iterator[None]:
-    """Hold the warehouse's lock: DuckDB allows one writing process at a time, and no reader
-    beside a writer.
+def warehouse_write_lock(warehouse: str, log=None, timeout_s: float = 6 * 3600):
+    """The warehouse lock (analytics.warehouse_lock), announcing a wait in the progress output
+    and the Dagster run log."""
 
-    A second run waits here (and says so) instead of failing halfway on DuckDB's own lock. The
-    lock is an OS file lock, released when its process ends, however it ends.
-    """
-    lock_path = Path(f"{warehouse}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        waited = False
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not waited:
-                    message = f"another run is using {warehouse}; waiting for it to finish"
-                    progress(message)
-                    if log is not None:
-                        log.info(message)
-                waited = True
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"gave up waiting for the writer lock on {warehouse}")
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    def announce(message: str) -> None:
+        progress(message)
+        if log is not None:
+            log.info(message)
+
+    return warehouse_lock(warehouse, on_wait=announce, timeout_s=timeout_s)
 
 
 def dbt_executable() -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import zlib
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

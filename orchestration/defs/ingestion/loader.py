@@ -6,7 +6,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,10 +17,10 @@ from . import otlp_sql
 from .landing_files import (
     LandedFile,
     UnreadableTail,
-    read_blocks,
     content_hash,
     discover_otlp_files,
     iter_line_chunks,
+    read_blocks,
 )
 from .raw_schema import create_raw_tables
 
@@ -309,5 +309,5 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
     for landed in pending:
         found = _time_range_of_file(landed)
         if found is not None:
-            days.extend(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).date() for ns in found)
+            days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
     return (min(days), max(days)) if days else (None, None)

@@ -111,7 +111,7 @@ select
 from parsed
 """
 
-EXPLODE_METRICS_SQL = f"""
+EXPLODE_METRICS_SQL = """
 create or replace temp table _points as
 with bodies as (
     select source_file, line_no, body as b
@@ -174,7 +174,7 @@ select
 from typed
 """
 
-EXPLODE_LOGS_SQL = f"""
+EXPLODE_LOGS_SQL = """
 create or replace temp table _events as
 with bodies as (
     select source_file, line_no, body as b

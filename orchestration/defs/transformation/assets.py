@@ -14,12 +14,17 @@ run and would not make any partition's data more correct.
 
 import graphlib
 import json
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of

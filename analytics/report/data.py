@@ -1,0 +1,276 @@
+"""Everything the Analytics page shows for a period, read from the marts (and nothing else).
+
+| panel | mart |
+|---|---|
+| cards: lines, accept rate, sessions, spend | marts.fct_org_daily, summed over the period's days |
+| card: active users | marts.fct_daily_activity, distinct active members over the period |
+| Activity, Spend charts | marts.fct_org_daily, one point per day (a day without a row is a gap) |
+| Team insights | marts.fct_daily_activity summed per member, named by marts.dim_members |
+| accept rate by tool, by language | marts.fct_tool_decisions (the code-editing tools) |
+| spend by model | marts.fct_daily_spend |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from analytics.report.period import Period, latest_usage_date
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class Card:
+    """A headline number and its change against the previous period of the same length."""
+
+    key: str  # lines, accept-rate, active-users, sessions, spend
+    label: str
+    kind: str  # count, rate or usd
+    value: float | None
+    previous: float | None  # None when the previous period has no processed day
+    previous_days_in_data: int  # days of the previous period with a row in marts.fct_org_daily
+    previous_days: int  # the previous period's length
+    note: str = ""
+
+    @property
+    def previous_complete(self) -> bool:
+        """Every day of the previous period was processed, so the comparison is like for like."""
+        return self.previous_days_in_data == self.previous_days
+
+    @property
+    def change(self) -> float | None:
+        """Rates: the difference (0.031 = 3.1 points). Others: relative change (0.12 = +12%).
+
+        None when the previous period was not wholly processed, or the value is undefined.
+        """
+        if not self.previous_complete or self.value is None or self.previous is None:
+            return None
+        if self.kind == "rate":
+            return self.value - self.previous
+        if self.previous == 0:
+            return None
+        return (self.value - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class Day:
+    usage_date: date
+    has_row: bool
+    daily_active_users: int | None
+    sessions: int | None
+    spending_users: int | None
+    spend_usd: float | None
+    lines_added: int | None
+    accept_rate: float | None
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_key: str
+    display_name: str
+    member_type: str | None
+    team: str | None
+    spend_usd: float
+    lines_added: int
+    edit_accepts: int
+    edit_rejects: int
+    active_days: int
+    sessions: int
+
+    @property
+    def accept_rate(self) -> float | None:
+        return ratio(self.edit_accepts, self.edit_accepts + self.edit_rejects)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    name: str  # a tool or a language
+    accepts: int
+    rejects: int
+
+    @property
+    def accept_rate(self) -> float | None:
+        return ratio(self.accepts, self.accepts + self.rejects)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    model: str
+    spend_usd: float
+    share: float | None
+    tokens: int
+    api_requests: int
+
+
+@dataclass
+class PageData:
+    period: Period
+    previous_period: Period
+    data_through: date | None  # latest usage_date in marts.fct_org_daily, whatever the period
+    days_in_data: int  # days of the period with a row in marts.fct_org_daily
+    cards: list[Card]
+    days: list[Day]
+    team: list[MemberRow]
+    by_tool: list[DecisionRow]
+    by_language: list[DecisionRow]
+    by_model: list[ModelRow]
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def card(self, key: str) -> Card:
+        return next(card for card in self.cards if card.key == key)
+
+    def headline(self) -> dict[str, float | int | None]:
+        """The cards' values by key, e.g. for Dagster metadata."""
+        return {card.key: card.value for card in self.cards}
+
+
+def _totals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    days, lines, accepts, rejects, sessions, spend = con.execute(
+        """
+        select count(*), coalesce(sum(lines_added), 0), coalesce(sum(edit_accepts), 0),
+               coalesce(sum(edit_rejects), 0), coalesce(sum(sessions), 0),
+               coalesce(sum(spend_usd), 0)
+        from marts.fct_org_daily
+        where usage_date between ? and ?
+        """,
+        [period.start, period.end],
+    ).fetchall()[0]
+    (active,) = con.execute(
+        """
+        select count(distinct member_key) from marts.fct_daily_activity
+        where is_active and usage_date between ? and ?
+        """,
+        [period.start, period.end],
+    ).fetchall()[0]
+    return {
+        "days": int(days),
+        "lines": int(lines),
+        "accept_rate": ratio(float(accepts), float(accepts + rejects)),
+        "active_users": int(active),
+        "sessions": int(sessions),
+        "spend": float(spend),
+    }
+
+
+def _cards(now: dict, before: dict, previous: Period) -> list[Card]:
+    had = before["days"] > 0
+
+    def card(key: str, label: str, kind: str, name: str, note: str = "") -> Card:
+        return Card(key, label, kind, now[name], before[name] if had else None, before["days"],
+                    previous.days, note)
+
+    return [
+        card("lines", "Lines of code accepted", "count", "lines",
+             "lines added by accepted suggestions"),
+        card("accept-rate", "Suggestion accept rate", "rate", "accept_rate",
+             "accepts / decisions on Edit, Write, NotebookEdit, MultiEdit"),
+        card("active-users", "Active users", "count", "active_users",
+             "distinct members active in the period"),
+        card("sessions", "Sessions", "count", "sessions",
+             "sessions per day, summed over the days"),
+        card("spend", "Spend", "usd", "spend", "estimated at list prices"),
+    ]
+
+
+def _days(con: duckdb.DuckDBPyConnection, period: Period) -> list[Day]:
+    rows = con.execute(
+        """
+        select d.usage_date::date, o.usage_date is not null, o.daily_active_users, o.sessions,
+               o.spending_users, o.spend_usd, o.lines_added, o.accept_rate
+        from generate_series(?::date, ?::date, interval 1 day) as d(usage_date)
+        left join marts.fct_org_daily as o on o.usage_date = d.usage_date::date
+        order by 1
+        """,
+        [period.start, period.end],
+    ).fetchall()
+    return [Day(*row) for row in rows]
+
+
+def _team(con: duckdb.DuckDBPyConnection, period: Period) -> list[MemberRow]:
+    rows = con.execute(
+        """
+        select a.member_key,
+               coalesce(m.display_name, a.member_key) as display_name,
+               coalesce(m.member_type, any_value(a.member_type)) as member_type,
+               m.team,
+               coalesce(sum(a.spend_usd), 0),
+               coalesce(sum(a.lines_added), 0),
+               coalesce(sum(a.edit_accepts), 0),
+               coalesce(sum(a.edit_rejects), 0),
+               count(distinct a.usage_date) filter (where a.is_active),
+               coalesce(sum(a.sessions), 0)
+        from marts.fct_daily_activity as a
+        left join marts.dim_members as m on m.member_key = a.member_key
+        where a.usage_date between ? and ?
+        group by a.member_key, m.display_name, m.member_type, m.team
+        order by 5 desc, 6 desc, display_name
+        """,
+        [period.start, period.end],
+    ).fetchall()
+    return [
+        MemberRow(key, name, mtype, team, float(spend), int(lines), int(acc), int(rej),
+                  int(days), int(sessions))
+        for key, name, mtype, team, spend, lines, acc, rej, days, sessions in rows
+    ]
+
+
+def _decisions_by(con: duckdb.DuckDBPyConnection, period: Period, column: str) -> list[DecisionRow]:
+    assert column in ("tool_name", "language")
+    rows = con.execute(
+        f"""
+        select {column},
+               coalesce(sum(decision_count) filter (where decision = 'accept'), 0) as accepts,
+               coalesce(sum(decision_count) filter (where decision = 'reject'), 0) as rejects
+        from marts.fct_tool_decisions
+        where is_edit_tool and usage_date between ? and ?
+        group by {column}
+        having accepts + rejects > 0
+        order by accepts + rejects desc, {column}
+        """,
+        [period.start, period.end],
+    ).fetchall()
+    return [DecisionRow(name, int(acc), int(rej)) for name, acc, rej in rows]
+
+
+def _by_model(con: duckdb.DuckDBPyConnection, period: Period) -> list[ModelRow]:
+    rows = con.execute(
+        """
+        select model, coalesce(sum(spend_usd), 0) as spend,
+               coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+                            + coalesce(cache_read_tokens, 0) + coalesce(cache_creation_tokens, 0)), 0),
+               coalesce(sum(api_requests), 0)
+        from marts.fct_daily_spend
+        where usage_date between ? and ?
+        group by model
+        order by spend desc, model
+        """,
+        [period.start, period.end],
+    ).fetchall()
+    total = sum(float(row[1]) for row in rows)
+    return [
+        ModelRow(model, float(spend), ratio(float(spend), total), int(tokens), int(requests))
+        for model, spend, tokens, requests in rows
+    ]
+
+
+def load_page_data(con: duckdb.DuckDBPyConnection, period: Period) -> PageData:
+    """Read every number of the page for `period` from the marts."""
+    previous = period.previous()
+    now, before = _totals(con, period), _totals(con, previous)
+    return PageData(
+        period=period,
+        previous_period=previous,
+        data_through=latest_usage_date(con),
+        days_in_data=now["days"],
+        cards=_cards(now, before, previous),
+        days=_days(con, period),
+        team=_team(con, period),
+        by_tool=_decisions_by(con, period, "tool_name"),
+        by_language=_decisions_by(con, period, "language"),
+        by_model=_by_model(con, period),
+    )

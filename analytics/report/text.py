@@ -1,0 +1,50 @@
+"""The Analytics page for a terminal: the cards and the Team insights table."""
+
+from __future__ import annotations
+
+from analytics.report import formatting as fmt
+from analytics.report.data import PageData
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(cells)
+        ).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
+
+
+def render_text(page: PageData, max_members: int | None = None) -> str:
+    """Plain text, no colours; one screen for the cards, then one line per member."""
+    period, previous = page.period, page.previous_period
+    out = [
+        f"Claude Code Analytics  {period.label()} ({period.days} day(s), UTC)",
+        f"compared with {previous.label()}; data through {page.data_through or 'no data'}",
+        "",
+    ]
+    label_width = max(len(card.label) for card in page.cards)
+    values = [fmt.card_value(card) for card in page.cards]
+    value_width = max(len(v) for v in values)
+    for card, value in zip(page.cards, values):
+        out.append(f"  {card.label.ljust(label_width)}  {value.rjust(value_width)}  {fmt.card_change(card)}")
+
+    members = page.team if max_members is None else page.team[:max_members]
+    out += ["", f"Team insights: {len(page.team)} member(s), by spend", ""]
+    if page.team:
+        rows = [
+            [m.display_name, fmt.usd(m.spend_usd), fmt.count(m.lines_added),
+             fmt.percent(m.accept_rate), str(m.active_days), fmt.count(m.sessions)]
+            for m in members
+        ]
+        out += ["  " + line for line in _table(
+            ["member", "spend", "lines", "accept rate", "active days", "sessions"], rows, {1, 2, 3, 4, 5}
+        )]
+        if len(members) < len(page.team):
+            out.append(f"  … and {len(page.team) - len(members)} more")
+    else:
+        out.append("  no member activity in this period")
+    out += ["", "What these numbers do not count:"] + [f"  - {text}" for _, text in fmt.NOTES]
+    return "\n".join(out) + "\n"

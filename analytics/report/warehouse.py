@@ -1,0 +1,90 @@
+"""Opening the warehouse for reading: read-only, with one clear error for each way it can fail."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import duckdb
+
+from analytics.warehouse_lock import WarehouseBusy, warehouse_lock
+
+MARTS = (
+    "fct_tool_decisions",
+    "fct_daily_activity",
+    "fct_daily_spend",
+    "dim_members",
+    "fct_org_daily",
+    "fct_org_monthly",
+    "fct_member_monthly",
+)
+
+
+class ReportError(Exception):
+    """The report cannot be made (bad period, no warehouse, refused viewer): one line for the user."""
+
+
+def missing_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    present = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+    return [mart for mart in MARTS if mart not in present]
+
+
+@contextmanager
+def reader_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    """Wait for no run to be writing the warehouse, and keep runs out while we read."""
+    try:
+        with warehouse_lock(path, on_wait=lambda message: print(message, file=sys.stderr), timeout_s=timeout_s):
+            yield
+    except WarehouseBusy:
+        raise ReportError(f"a run is writing the warehouse {path}; try again when it finishes") from None
+
+
+@contextmanager
+def open_marts(
+    path: Path | str, lock: bool = True, lock_timeout_s: float = 600
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse, after checking that every mart is there.
+
+    With `lock` (the default), waits up to `lock_timeout_s` for a running writer to finish and
+    holds the warehouse lock while the connection is open; pass lock=False when the caller holds
+    it already (a Dagster asset inside warehouse_write_lock).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(
+            f"warehouse not found: {path} (run `analytics run` first, or set ANALYTICS_WAREHOUSE)"
+        )
+    with reader_lock(path, lock_timeout_s) if lock else nullcontext(), _connect(path) as con:
+        yield con
+
+
+@contextmanager
+def _connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ReportError(
+                f"the warehouse {path} is being written by a run; try again when it finishes"
+            ) from None
+        raise ReportError(f"cannot open the warehouse {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise ReportError(f"cannot open the warehouse {path}: {exc}") from None
+    try:
+        missing = missing_marts(con)
+        if missing:
+            raise ReportError(
+                f"{path} has no marts.{missing[0]}"
+                f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}: "
+                "run `analytics run` first"
+            )
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""The Analytics page as a Dagster asset (reports/analytics_page)."""

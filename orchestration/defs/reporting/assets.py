@@ -1,0 +1,83 @@
+"""The Analytics page as an asset: reports/analytics.html, rendered from the marts (read-only)."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from orchestration.defs.resources import warehouse_write_lock
+
+REPORT_PATH = "reports/analytics.html"
+
+MART_DEPS = [
+    dg.AssetKey(["marts", name])
+    for name in (
+        "fct_org_daily",
+        "fct_member_monthly",
+        "fct_daily_spend",
+        "fct_tool_decisions",
+        "dim_members",
+        "fct_daily_activity",  # the active-users card and the team table over any period
+    )
+]
+
+
+class AnalyticsPageConfig(dg.Config):
+    path: str = Field(
+        default=REPORT_PATH,
+        description=(
+            "Where to write the page; a relative path is under the warehouse's folder (the "
+            "project root for the default warehouse)."
+        ),
+    )
+
+
+def _metadata_number(value: float | None) -> dg.MetadataValue:
+    if value is None:
+        return dg.MetadataValue.null()
+    if isinstance(value, int):
+        return dg.MetadataValue.int(value)
+    return dg.MetadataValue.float(float(value))
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "analytics_page"]),
+    group_name="reports",
+    deps=MART_DEPS,
+    kinds={"html", "duckdb"},
+    pool="duckdb_warehouse",
+    description=(
+        "The Analytics page (cards, Activity, Spend, Team insights, breakdowns) for the month "
+        "to date of the data, as one offline HTML file: reports/analytics.html."
+    ),
+)
+def analytics_page(
+    context: dg.AssetExecutionContext, config: AnalyticsPageConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    from analytics.report import load_page, write_html
+
+    # Opening DuckDB read-only fails while another process writes it: wait for the writer lock.
+    with warehouse_write_lock(duckdb.database, context.log):
+        page = load_page(duckdb.database, lock=False)
+    out = Path(config.path)
+    if not out.is_absolute():
+        out = Path(duckdb.database).resolve().parent / out
+    path = write_html(page, out)
+    headline = page.headline()
+    context.log.info(f"wrote {path} for {page.period.label()}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "period_start": dg.MetadataValue.text(page.period.start.isoformat()),
+            "period_end": dg.MetadataValue.text(page.period.end.isoformat()),
+            "days_in_data": dg.MetadataValue.int(page.days_in_data),
+            "lines_added": _metadata_number(headline["lines"]),
+            "accept_rate": _metadata_number(headline["accept-rate"]),
+            "active_users": _metadata_number(headline["active-users"]),
+            "sessions": _metadata_number(headline["sessions"]),
+            "spend_usd": _metadata_number(headline["spend"]),
+            "members": dg.MetadataValue.int(len(page.team)),
+            "bytes": dg.MetadataValue.int(path.stat().st_size),
+        }
+    )

@@ -91,6 +91,8 @@ class AdminApiResource(dg.ConfigurableResource):
 class AdminApiConfig(dg.Config):
     refetch: bool = False
     """Fetch the window's days again even when they are kept (completion marker present)."""
+    reload: bool = False
+    """Load the window's kept pages again even when unchanged since they were loaded."""
 
 
 def days_of(window: tuple[date, date]) -> list[date]:
@@ -143,14 +145,15 @@ def raw_admin_api(
             log=context.log,
         )
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
-        load = load_days(con, landing.dir, days)
+        load = load_days(con, landing.dir, days, reload=config.reload)
 
     fetched = set(fetch.days_fetched) if fetch else set()
     from_kept = [d for d in load.days_with_pages if d not in fetched]
     progress(
         f"admin api: {len(fetched)} day(s) fetched ({fetch.pages if fetch else 0} pages), "
-        f"{len(from_kept)} from kept pages, {load.items_loaded} rows, "
-        f"{load.quarantined} quarantined"
+        f"{len(from_kept)} from kept pages; {len(load.days_loaded)} day(s) loaded "
+        f"({load.items_loaded} rows, {load.quarantined} quarantined), "
+        f"{len(load.days_unchanged)} unchanged"
         + (f", {len(fetch.days_failed)} day(s) NOT fetched" if fetch and fetch.days_failed else "")
     )
     yield from _results(window, days, fetch, load, from_kept)
@@ -174,9 +177,12 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
             "pages_fetched": fetch.pages if fetch else 0,
             "http_requests": fetch.requests if fetch else 0,
             "http_retries": fetch.retries if fetch else 0,
+            "days_loaded": len(load.days_loaded),
+            "days_unchanged": len(load.days_unchanged),
             "pages_loaded": load.pages_read - load.pages_quarantined,
             "rows": load.items_loaded,
             "rows_replaced": load.rows_replaced,
+            "rows_in_window": load.rows_in_window,
             "pages_quarantined": load.pages_quarantined,
             "items_quarantined": load.items_quarantined,
             "quarantined": load.quarantined,

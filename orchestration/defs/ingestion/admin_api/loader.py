@@ -15,11 +15,14 @@ key name) go to raw.quarantine with signal `admin_api`; they never stop the load
 
 Loading days replaces them: in one transaction the days' rows (and the quarantine rows of their
 folders) are deleted and the kept pages inserted, so a day with no pages left ends up empty and
-a rerun never doubles a row.
+a rerun never doubles a row. raw.admin_api_loaded_days records the fingerprint of the pages each
+day was loaded from; a day whose pages have not changed is skipped (`reload` loads it anyway), so
+a rerun with nothing new writes nothing and dbt's build log sees the raw tables unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -84,11 +87,27 @@ ADMIN_API_MODEL_USAGE_COLUMNS = """
     loaded_at TIMESTAMP NOT NULL
 """
 
+# Bookkeeping: which pages each loaded day was built from, so a rerun skips unchanged days (and
+# the raw tables, whose row counts and load times dbt's build log fingerprints, stay as they are).
+ADMIN_API_LOADED_DAYS_COLUMNS = """
+    usage_date DATE PRIMARY KEY,
+    pages_fingerprint VARCHAR NOT NULL,
+    pages INTEGER NOT NULL,
+    pages_quarantined INTEGER NOT NULL,
+    items_loaded BIGINT NOT NULL,
+    items_quarantined BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+DATA_TABLES = ("admin_api_usage", "admin_api_tool_actions", "admin_api_model_usage")
 TABLES = {
     "admin_api_usage": ADMIN_API_USAGE_COLUMNS,
     "admin_api_tool_actions": ADMIN_API_TOOL_ACTIONS_COLUMNS,
     "admin_api_model_usage": ADMIN_API_MODEL_USAGE_COLUMNS,
+    "admin_api_loaded_days": ADMIN_API_LOADED_DAYS_COLUMNS,
 }
+# Part of every day's fingerprint: a new version of the parsing below reloads every day once.
+LOADER_VERSION = "1"
 
 # One element of the response's `data` array (ClaudeCodeUsageReportItem, sources.md §3). Fields
 # the page lacks read as NULL; fields not listed here stay in item_json and the kept page.
@@ -232,6 +251,8 @@ class AdminApiLoadSummary:
     days: int = 0
     days_with_pages: list[date] = field(default_factory=list)
     days_without_pages: list[date] = field(default_factory=list)
+    days_loaded: list[date] = field(default_factory=list)
+    days_unchanged: list[date] = field(default_factory=list)
     pages_read: int = 0
     pages_quarantined: int = 0
     items_loaded: int = 0
@@ -239,6 +260,7 @@ class AdminApiLoadSummary:
     tool_action_rows: int = 0
     model_rows: int = 0
     rows_replaced: int = 0
+    rows_in_window: int = 0
     seconds: float = 0.0
 
     @property
@@ -250,7 +272,9 @@ def _column_types(columns: str) -> list[tuple[str, str]]:
     types = []
     for line in columns.strip().splitlines():
         name, *rest = line.strip().rstrip(",").split()
-        types.append((name, " ".join(w for w in rest if w.upper() not in ("NOT", "NULL"))))
+        types.append(
+            (name, " ".join(w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")))
+        )
     return types
 
 
@@ -307,42 +331,77 @@ def _stage_page(con, landing_dir: Path, day: date, path: Path, page_number: int)
     return None
 
 
-def load_days(con, landing_dir: Path, days: list[date]) -> AdminApiLoadSummary:
-    """Replace the given days in the raw admin_api tables with their kept pages."""
+def pages_fingerprint(pages: list[Path]) -> str:
+    """Hash of a day's kept pages (names and bytes) and of the loader's version."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"loader {LOADER_VERSION}|".encode())
+    for path in pages:
+        digest.update(f"{path.name}|{path.stat().st_size}|".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False) -> AdminApiLoadSummary:
+    """Replace the given days in the raw admin_api tables with their kept pages.
+
+    A day whose pages are the ones it was last loaded from is left as it is (unless `reload`);
+    a day whose pages are gone is emptied.
+    """
     started = time.perf_counter()
     landing_dir = Path(landing_dir)
     create_admin_api_tables(con)
     days = sorted(set(days))
     summary = AdminApiLoadSummary(days=len(days))
+    loaded_before = dict(
+        con.execute(
+            "select usage_date, pages_fingerprint from raw.admin_api_loaded_days "
+            "where usage_date in (select unnest(?::date[]))",
+            [days],
+        ).fetchall()
+    )
 
     # Parse outside the transaction: a page DuckDB cannot read fails its own statement only.
     con.execute(
         f"create or replace temp table _admin_api_items (source_file varchar, folder_day date, "
         f"page_number integer, item_index integer, item {ITEM_TYPE}, item_json varchar)"
     )
-    bad_pages: list[tuple[str, str, str]] = []
+    bad_pages: list[tuple[date, str, str, str]] = []
+    to_load: list[tuple[date, str | None, int]] = []
     for day in days:
         pages = kept_pages(landing_dir, day)
         (summary.days_with_pages if pages else summary.days_without_pages).append(day)
+        fingerprint = pages_fingerprint(pages) if pages else None
+        if not reload and loaded_before.get(day) == fingerprint:
+            if pages:
+                summary.days_unchanged.append(day)
+            continue
+        to_load.append((day, fingerprint, len(pages)))
         for path in pages:
             summary.pages_read += 1
             page_number = int(path.stem.split("-", 1)[1])
             reason = _stage_page(con, landing_dir, day, path, page_number)
             if reason is not None:
-                bad_pages.append((relative_name(landing_dir, path), reason, _excerpt(path)))
+                bad_pages.append((day, relative_name(landing_dir, path), reason, _excerpt(path)))
+    summary.days_loaded = [day for day, fingerprint, _ in to_load if fingerprint is not None]
     con.execute(CHECK_ITEMS_SQL)
-    con.execute("create or replace temp table _admin_api_days (day date, prefix varchar)")
-    if days:
+    con.execute(
+        "create or replace temp table _admin_api_days "
+        "(day date, prefix varchar, fingerprint varchar, pages integer)"
+    )
+    if to_load:
         con.executemany(
-            "insert into _admin_api_days values (?, ?)",
-            [[d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/"] for d in days],
+            "insert into _admin_api_days values (?, ?, ?, ?)",
+            [
+                [d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/", fingerprint, pages]
+                for d, fingerprint, pages in to_load
+            ],
         )
     con.execute(
         "create or replace temp table _admin_api_bad_pages "
-        "(source_file varchar, reason varchar, excerpt varchar)"
+        "(folder_day date, source_file varchar, reason varchar, excerpt varchar)"
     )
     if bad_pages:
-        con.executemany("insert into _admin_api_bad_pages values (?, ?, ?)", bad_pages)
+        con.executemany("insert into _admin_api_bad_pages values (?, ?, ?, ?)", bad_pages)
 
     loaded_at = con.execute("select current_timestamp::timestamp").fetchall()[0][0]
     params = {"loaded_at": loaded_at}
@@ -352,7 +411,7 @@ def load_days(con, landing_dir: Path, days: list[date]) -> AdminApiLoadSummary:
             "select count(*) from raw.admin_api_usage "
             "where usage_date in (select day from _admin_api_days)"
         ).fetchall()[0][0]
-        for table in TABLES:
+        for table in (*DATA_TABLES, "admin_api_loaded_days"):
             con.execute(
                 f"delete from raw.{table} where usage_date in (select day from _admin_api_days)"
             )
@@ -370,6 +429,19 @@ def load_days(con, landing_dir: Path, days: list[date]) -> AdminApiLoadSummary:
             "from _admin_api_bad_pages",
             [SIGNAL, loaded_at],
         )
+        con.execute(
+            """
+            insert into raw.admin_api_loaded_days
+            select d.day, d.fingerprint, d.pages,
+                (select count(*) from _admin_api_bad_pages b where b.folder_day = d.day),
+                (select count(*) from _admin_api_checked c where c.folder_day = d.day and c.reason is null),
+                (select count(*) from _admin_api_checked c where c.folder_day = d.day and c.reason is not null),
+                $loaded_at
+            from _admin_api_days d
+            where d.fingerprint is not null
+            """,
+            params,
+        )
         counts = con.execute(
             """
             select
@@ -378,14 +450,23 @@ def load_days(con, landing_dir: Path, days: list[date]) -> AdminApiLoadSummary:
                 (select count(*) from raw.admin_api_tool_actions
                     where usage_date in (select day from _admin_api_days)),
                 (select count(*) from raw.admin_api_model_usage
-                    where usage_date in (select day from _admin_api_days))
-            """
+                    where usage_date in (select day from _admin_api_days)),
+                (select count(*) from raw.admin_api_usage
+                    where usage_date in (select unnest($days::date[])))
+            """,
+            {"days": days},
         ).fetchall()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    summary.items_loaded, summary.items_quarantined, summary.tool_action_rows, summary.model_rows = counts
+    (
+        summary.items_loaded,
+        summary.items_quarantined,
+        summary.tool_action_rows,
+        summary.model_rows,
+        summary.rows_in_window,
+    ) = counts
     summary.pages_quarantined = len(bad_pages)
     summary.seconds = time.perf_counter() - started
     return summary

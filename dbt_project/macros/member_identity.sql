@@ -88,3 +88,15 @@
 {% macro is_edit_tool(tool_name) -%}
     {{ tool_name }} in ({% for tool in var('edit_tools') %}'{{ tool }}'{% if not loop.last %}, {% endif %}{% endfor %})
 {%- endmacro %}
+
+{#-
+    Member of an Admin API actor: an OAuth user by lower-cased email; an API key by its name,
+    unless the roster maps that key name to a member (an OAuth user's machine on an API key).
+    Expects `roster_by_key` joined with api_key_name_join(...).
+-#}
+{% macro api_key_name_join(record) -%}
+    left join {{ ref('stg_roster__identities') }} as roster_by_key
+        on roster_by_key.match_kind = 'api_key_name'
+        and {{ record }}.member_type = 'api_key'
+        and roster_by_key.match_value = {{ record }}.member_identifier
+{%- endmacro %}

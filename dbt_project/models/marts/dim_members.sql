@@ -1,6 +1,7 @@
 {{ config(materialized='table') }}
 {#-
-    One row per member: everyone seen in telemetry, plus roster members not seen yet
+    One row per member: everyone seen in telemetry or in the Admin API report, plus roster
+    members not seen yet
     (first_seen_date NULL). display_name is the email for OAuth users, the API key name for
     API-key users, `user <first 8 hex>` for an anonymous user.id, and `(unattributed)` for the
     bucket of records that carry no identity. role and team come from the roster;
@@ -9,16 +10,25 @@
 -#}
 with
 
+seen_days as (
+
+    select member_key, member_type, member_identifier, usage_date
+    from {{ ref('int_session_activity') }}
+    union all
+    select member_key, member_type, member_identifier, usage_date
+    from {{ ref('int_admin_api_member_days') }}
+
+),
+
 seen as (
 
     select
         member_key,
         member_type,
         member_identifier,
-        min(user_id) as first_user_id,
         min(usage_date) as first_seen_date,
         max(usage_date) as last_seen_date
-    from {{ ref('int_session_activity') }}
+    from seen_days
     group by member_key, member_type, member_identifier
 
 ),

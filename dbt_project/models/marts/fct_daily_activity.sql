@@ -2,6 +2,13 @@
 {#-
     One row per UTC day and member with any telemetry that day. Counters are the sums of
     their increments, rounded at the boundary (Claude Code sends counters as doubles).
+
+    Two sources, never added together: a member-day with any OpenTelemetry data comes from it
+    (source = 'otlp'); a member-day seen only in the Admin API report comes from the report
+    (source = 'admin_api'). OpenTelemetry wins because it is the finer record: sessions by id,
+    decisions by source and language, spend by model as it happened, every provider (the
+    Admin API leaves out Bedrock, Vertex and Foundry). The report's sessions are the sessions it
+    says were started that day; it has no prompts, API requests or active time (0).
 -#}
 with
 
@@ -64,7 +71,7 @@ events as (
 
 ),
 
-final as (
+otlp as (
 
     select
         members.usage_date,
@@ -87,12 +94,52 @@ final as (
         cast(round(coalesce(metrics.pull_requests, 0)) as bigint) as pull_requests,
         coalesce(metrics.active_time_user_s, 0) as active_time_user_s,
         coalesce(metrics.active_time_cli_s, 0) as active_time_cli_s,
-        coalesce(metrics.spend_usd, 0) as spend_usd
+        coalesce(metrics.spend_usd, 0) as spend_usd,
+        'otlp' as source
     from members
     left join metrics
         on members.usage_date = metrics.usage_date and members.member_key = metrics.member_key
     left join events
         on members.usage_date = events.usage_date and members.member_key = events.member_key
+
+),
+
+admin_api_only as (
+
+    select
+        api.usage_date,
+        api.member_key,
+        api.member_type,
+        true as is_active,
+        api.sessions,
+        api.sessions as session_starts,
+        cast(0 as bigint) as prompts,
+        cast(0 as bigint) as api_requests,
+        cast(0 as bigint) as api_errors,
+        api.lines_added,
+        api.lines_removed,
+        api.edit_accepts,
+        api.edit_rejects,
+        {{ safe_ratio('api.edit_accepts', 'api.edit_accepts + api.edit_rejects') }} as accept_rate,
+        api.commits,
+        api.pull_requests,
+        cast(0 as double) as active_time_user_s,
+        cast(0 as double) as active_time_cli_s,
+        api.spend_usd,
+        'admin_api' as source
+    from {{ ref('int_admin_api_member_days') }} as api
+    left join otlp
+        on api.usage_date = otlp.usage_date and api.member_key = otlp.member_key
+    where {{ in_window('api.usage_date') }}
+        and otlp.member_key is null
+
+),
+
+final as (
+
+    select * from otlp
+    union all
+    select * from admin_api_only
 
 )
 

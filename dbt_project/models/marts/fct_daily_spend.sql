@@ -1,7 +1,9 @@
 {{ config(unique_key='usage_date') }}
 {#-
     Spend and tokens per UTC day, member and model (the normalized family key; `unknown` when a
-    point names none). spend_usd is claude_code.cost.usage (an estimate at list prices, not the
+    point names none). As in fct_daily_activity, a member-day with any OpenTelemetry data comes
+    from it and a member-day seen only in the Admin API report from the report (its
+    estimated_cost in cents / 100; no API request counts). spend_usd is claude_code.cost.usage (an estimate at list prices, not the
     bill); api_requests counts claude_code.api_request events of that model.
 -#}
 with
@@ -58,11 +60,51 @@ joined as (
 
 ),
 
-final as (
+otlp as (
 
-    select * from joined
+    select *, 'otlp' as source from joined
     where spend_usd <> 0 or input_tokens <> 0 or output_tokens <> 0 or cache_read_tokens <> 0
         or cache_creation_tokens <> 0 or api_requests <> 0
+
+),
+
+otlp_member_days as (
+
+    select distinct usage_date, member_key
+    from {{ ref('int_session_activity') }}
+    where {{ in_window('usage_date') }}
+
+),
+
+admin_api_only as (
+
+    select
+        api.usage_date,
+        api.member_key,
+        api.model,
+        api.spend_usd,
+        api.input_tokens,
+        api.output_tokens,
+        api.cache_read_tokens,
+        api.cache_creation_tokens,
+        cast(0 as bigint) as api_requests,
+        'admin_api' as source
+    from {{ ref('int_admin_api_model_days') }} as api
+    left join otlp_member_days
+        on api.usage_date = otlp_member_days.usage_date
+        and api.member_key = otlp_member_days.member_key
+    where {{ in_window('api.usage_date') }}
+        and otlp_member_days.member_key is null
+        and (api.spend_usd <> 0 or api.input_tokens <> 0 or api.output_tokens <> 0
+             or api.cache_read_tokens <> 0 or api.cache_creation_tokens <> 0)
+
+),
+
+final as (
+
+    select * from otlp
+    union all
+    select * from admin_api_only
 
 )
 

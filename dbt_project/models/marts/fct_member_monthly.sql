@@ -27,6 +27,10 @@ members as (
 
     select distinct member_key, member_type, member_identifier
     from activity
+    union
+    select distinct member_key, member_type, member_identifier
+    from {{ ref('int_admin_api_member_days') }}
+    where {{ in_window_months('usage_date') }}
 
 ),
 
@@ -49,11 +53,20 @@ daily_sums as (
 
 ),
 
-monthly_sessions as (
+otlp_sessions as (
 
     select usage_month, member_key,
         count(distinct case when not is_agents_view_session then session_id end) as sessions
     from activity
+    group by usage_month, member_key
+
+),
+
+admin_api_sessions as (
+
+    select usage_month, member_key, sum(sessions) as sessions
+    from daily
+    where source = 'admin_api'
     group by usage_month, member_key
 
 ),
@@ -68,7 +81,8 @@ final as (
         daily_sums.spend_usd,
         cast(daily_sums.lines_added as bigint) as lines_added,
         cast(daily_sums.lines_removed as bigint) as lines_removed,
-        cast(coalesce(monthly_sessions.sessions, 0) as bigint) as sessions,
+        cast(coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as bigint)
+            as sessions,
         cast(daily_sums.active_days as bigint) as active_days,
         cast(daily_sums.edit_accepts as bigint) as edit_accepts,
         cast(daily_sums.edit_rejects as bigint) as edit_rejects,
@@ -79,9 +93,12 @@ final as (
         cast(daily_sums.pull_requests as bigint) as pull_requests
     from daily_sums
     inner join members on daily_sums.member_key = members.member_key
-    left join monthly_sessions
-        on daily_sums.usage_month = monthly_sessions.usage_month
-        and daily_sums.member_key = monthly_sessions.member_key
+    left join otlp_sessions
+        on daily_sums.usage_month = otlp_sessions.usage_month
+        and daily_sums.member_key = otlp_sessions.member_key
+    left join admin_api_sessions
+        on daily_sums.usage_month = admin_api_sessions.usage_month
+        and daily_sums.member_key = admin_api_sessions.member_key
 
 )
 

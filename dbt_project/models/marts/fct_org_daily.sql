@@ -42,13 +42,32 @@ days as (
 
 ),
 
-sessions as (
+otlp_sessions as (
 
     select usage_date, count(distinct session_id) as sessions
     from {{ ref('int_session_activity') }}
     where {{ in_window('usage_date') }}
         and not is_agents_view_session
     group by usage_date
+
+),
+
+admin_api_sessions as (
+
+    select usage_date, sum(sessions) as sessions
+    from activity
+    where source = 'admin_api'
+    group by usage_date
+
+),
+
+sessions as (
+
+    select
+        coalesce(otlp_sessions.usage_date, admin_api_sessions.usage_date) as usage_date,
+        coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as sessions
+    from otlp_sessions
+    full outer join admin_api_sessions on otlp_sessions.usage_date = admin_api_sessions.usage_date
 
 ),
 

@@ -3,7 +3,8 @@
     The organization per calendar month of usage_date (usage_month is its first day). Additive
     measures are the sums of fct_org_daily over the month's days; monthly_active_users,
     spending_users and sessions are distinct over the month (a session or member active on
-    several days counts once). A run rebuilds every month its window touches, from all days of
+    several days counts once; sessions the Admin API reports for member-days only it saw are
+    added as reported). A run rebuilds every month its window touches, from all days of
     those months already in fct_org_daily.
 -#}
 with
@@ -58,14 +59,36 @@ daily_sums as (
 
 ),
 
-distinct_activity as (
+member_days as (
 
-    select
-        usage_month,
-        count(distinct case when not is_agents_view_session
-                            and member_type <> 'unattributed' then member_key end) as monthly_active_users,
-        count(distinct case when not is_agents_view_session then session_id end) as sessions
+    select *, {{ month_start('usage_date') }} as usage_month
+    from {{ ref('fct_daily_activity') }}
+    where {{ in_window_months('usage_date') }}
+
+),
+
+active_members as (
+
+    select usage_month, count(distinct member_key) as monthly_active_users
+    from member_days
+    where is_active
+    group by usage_month
+
+),
+
+otlp_sessions as (
+
+    select usage_month, count(distinct case when not is_agents_view_session then session_id end) as sessions
     from activity
+    group by usage_month
+
+),
+
+admin_api_sessions as (
+
+    select usage_month, sum(sessions) as sessions
+    from member_days
+    where source = 'admin_api'
     group by usage_month
 
 ),
@@ -84,9 +107,10 @@ final as (
     select
         daily_sums.usage_month,
         cast(daily_sums.days_in_data as bigint) as days_in_data,
-        cast(coalesce(distinct_activity.monthly_active_users, 0) as bigint) as monthly_active_users,
+        cast(coalesce(active_members.monthly_active_users, 0) as bigint) as monthly_active_users,
         cast(daily_sums.active_user_days as bigint) as active_user_days,
-        cast(coalesce(distinct_activity.sessions, 0) as bigint) as sessions,
+        cast(coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as bigint)
+            as sessions,
         cast(daily_sums.session_starts as bigint) as session_starts,
         cast(daily_sums.prompts as bigint) as prompts,
         cast(daily_sums.lines_added as bigint) as lines_added,
@@ -105,7 +129,9 @@ final as (
         cast(daily_sums.cache_creation_tokens as bigint) as cache_creation_tokens,
         cast(daily_sums.api_requests as bigint) as api_requests
     from daily_sums
-    left join distinct_activity on daily_sums.usage_month = distinct_activity.usage_month
+    left join active_members on daily_sums.usage_month = active_members.usage_month
+    left join otlp_sessions on daily_sums.usage_month = otlp_sessions.usage_month
+    left join admin_api_sessions on daily_sums.usage_month = admin_api_sessions.usage_month
     left join distinct_spenders on daily_sums.usage_month = distinct_spenders.usage_month
 
 )

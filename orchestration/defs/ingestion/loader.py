@@ -284,7 +284,8 @@ def _time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
 
 def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | None]:
     """First and last UTC day of the landing folder's records: loaded files from the manifest,
-    new or changed files by a quick scan of their timeUnixNano values (no full parse)."""
+    new or changed files by a quick scan of their timeUnixNano values (no full parse), and the
+    days of kept Admin API report pages."""
     create_raw_tables(con)
     files = discover_otlp_files(landing_dir)
     manifest = _manifest(con)

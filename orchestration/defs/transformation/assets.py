@@ -53,7 +53,8 @@ def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> Iterat
         if isinstance(event, dg.Output):
             progress(f"dbt: built {context.asset_key_for_output(event.output_name).to_user_string()}")
         elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-            progress(f"dbt: test failed: {event.asset_key.to_user_string()} {event.check_name}")
+            kind = "warning" if event.severity == dg.AssetCheckSeverity.WARN else "test failed"
+            progress(f"dbt: {kind}: {event.asset_key.to_user_string()} {event.check_name}")
         yield event
 
 

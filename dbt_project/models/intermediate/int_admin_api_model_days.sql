@@ -1,0 +1,40 @@
+{{ config(unique_key='usage_date') }}
+{#- The Admin API's spend and tokens per UTC day, member and normalized model family. -#}
+with
+
+model_usage as (
+
+    select * from {{ ref('stg_admin_api__model_usage') }}
+    where {{ in_window('usage_date') }}
+
+),
+
+resolved as (
+
+    select
+        model_usage.*,
+        coalesce(roster_by_key.member_type, model_usage.member_type) as resolved_member_type,
+        coalesce(roster_by_key.member_identifier, model_usage.member_identifier) as resolved_member_identifier,
+        {{ normalize_model('model_usage.model_raw') }} as model
+    from model_usage
+    {{ api_key_name_join('model_usage') }}
+
+),
+
+final as (
+
+    select
+        usage_date,
+        {{ member_key('resolved_member_type', 'resolved_member_identifier') }} as member_key,
+        model,
+        sum(spend_usd) as spend_usd,
+        cast(sum(input_tokens) as bigint) as input_tokens,
+        cast(sum(output_tokens) as bigint) as output_tokens,
+        cast(sum(cache_read_tokens) as bigint) as cache_read_tokens,
+        cast(sum(cache_creation_tokens) as bigint) as cache_creation_tokens
+    from resolved
+    group by usage_date, resolved_member_type, resolved_member_identifier, model
+
+)
+
+select * from final

@@ -311,4 +311,7 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
         found = _time_range_of_file(landed)
         if found is not None:
             days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
+    from .admin_api.loader import kept_days  # the Admin API pages kept in the landing folder
+
+    days.extend(kept_days(landing_dir))
     return (min(days), max(days)) if days else (None, None)

@@ -8,24 +8,25 @@
     or 5%. Why: OpenTelemetry dates a metric point by its export time (up to a minute after the
     usage, so usage just before midnight can land on the next day) while the report dates by
     usage; the report rounds each model's cost to whole cents; and clients before 2.1 send no
-    decision metric at all (those member-days are left out of the accept/reject comparison).
+    decision metric at all (member-days whose telemetry reports no decision are left out of
+    the accept/reject comparison).
 -#}
 {{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_daily_activity'}}}) }}
 with
 
 telemetry as (
 
-    select usage_date, member_key,
-        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'added' then increment else 0 end) as lines_added,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_accepts,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_rejects,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' then 1 else 0 end) as decision_points,
-        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd
-    from {{ ref('int_metric_increments') }}
+    select
+        usage_date,
+        member_key,
+        lines_added,
+        edit_accepts,
+        edit_rejects,
+        edit_accepts + edit_rejects as decisions,
+        spend_usd
+    from {{ ref('fct_daily_activity') }}
     where {{ in_window('usage_date') }}
-    group by usage_date, member_key
+        and source = 'otlp'
 
 ),
 
@@ -44,7 +45,7 @@ compared as (
         telemetry.lines_added as otlp_lines_added, report.lines_added as api_lines_added,
         telemetry.edit_accepts as otlp_edit_accepts, report.edit_accepts as api_edit_accepts,
         telemetry.edit_rejects as otlp_edit_rejects, report.edit_rejects as api_edit_rejects,
-        telemetry.decision_points,
+        telemetry.decisions,
         telemetry.spend_usd as otlp_spend_usd, report.spend_usd as api_spend_usd
     from report
     inner join telemetry
@@ -55,7 +56,7 @@ compared as (
 select *
 from compared
 where abs(otlp_lines_added - api_lines_added) > greatest(2, 0.05 * greatest(otlp_lines_added, api_lines_added))
-    or (decision_points > 0 and (
+    or (decisions > 0 and (
         abs(otlp_edit_accepts - api_edit_accepts) > greatest(2, 0.05 * greatest(otlp_edit_accepts, api_edit_accepts))
         or abs(otlp_edit_rejects - api_edit_rejects) > greatest(2, 0.05 * greatest(otlp_edit_rejects, api_edit_rejects))))
     or abs(otlp_spend_usd - api_spend_usd) > greatest(0.05, 0.05 * greatest(otlp_spend_usd, api_spend_usd))

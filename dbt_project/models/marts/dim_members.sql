@@ -33,32 +33,10 @@ seen as (
 
 ),
 
-roster_members as (
-
-    select distinct
-        {{ member_key('member_type', 'member_identifier') }} as member_key,
-        member_type,
-        member_identifier,
-        email,
-        api_key_name,
-        team,
-        role
-    from {{ ref('stg_roster__identities') }}
-
-),
-
 roster_by_member as (
 
-    select
-        member_key,
-        min(member_type) as member_type,
-        min(member_identifier) as member_identifier,
-        min(email) as email,
-        min(api_key_name) as api_key_name,
-        min(team) as team,
-        min(role) as role
-    from roster_members
-    group by member_key
+    select member_key, member_type, member_identifier, email, api_key_name, team, role
+    from {{ ref('stg_roster__members') }}
 
 ),
 

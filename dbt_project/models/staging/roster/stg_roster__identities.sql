@@ -1,30 +1,14 @@
 {#-
-    The roster as identity mappings: one row per identifier (a user.id, an API key name or an
-    email) that the roster maps to a member. A member row names an email (an OAuth user) or an
+    The roster as identity mappings: one row per identifier (a user.id or an API key name)
+    that the roster maps to a member. A member row names an email (an OAuth user) or an
     API key name (an API-key user). When two roster lines claim the same identifier, the first
     line wins, so the mapping never fans out.
 -#}
 with
 
-source as (
-
-    select * from {{ source('raw', 'roster') }}
-
-),
-
 members as (
 
-    select
-        case when email is not null then 'oauth_user' else 'api_key' end as member_type,
-        coalesce(lower(email), api_key_name) as member_identifier,
-        lower(email) as email,
-        api_key_name,
-        user_ids,
-        team,
-        lower(replace(trim(role), ' ', '_')) as role,
-        source_line
-    from source
-    where email is not null or api_key_name is not null
+    select * from {{ ref('stg_roster__members') }}
 
 ),
 

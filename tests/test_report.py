@@ -592,3 +592,13 @@ def test_the_analytics_command_has_report_and_export(warehouse):
     )
     assert refused.returncode == 2
     assert refused.stderr.startswith("analytics: error: viewer nobody@example.com may not view analytics")
+
+
+def test_the_committed_marts_doc_is_up_to_date():
+    """docs/marts.md is generated from the dbt YAML: regenerate it when the marts change."""
+    from analytics.report.docs import marts_markdown
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "marts.md").read_text()
+    assert committed.strip() == marts_markdown(level=1).strip(), (
+        "docs/marts.md is stale: python -m analytics.report.docs --level 1 > docs/marts.md"
+    )

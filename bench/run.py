@@ -3,7 +3,7 @@ history grows. Prints a table of figures and writes them to bench/RESULTS.md.
 
     python -m uv run python bench/run.py            # the full benchmark (about 30-60 min)
     python -m uv run python bench/run.py --skip-big # without the 1,000 x 365 run
-    python -m uv run python bench/run.py --smoke    # tiny sizes, a minute: what the tests run
+    python -m uv run python bench/run.py --smoke    # tiny sizes, no long history: what the tests run
 
 Every figure comes from real `analytics run` processes (Dagster + dbt + DuckDB) on data made
 by the sample-organization generator, measured in this one run on this machine:
@@ -136,7 +136,8 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict) ->
     }
 
 
-def daily_runs(work: Path, members: int, history: int, start: date, figures: dict) -> None:
+def daily_runs(work: Path, members: int, history: int, start: date, figures: dict,
+               long_history: bool = True) -> None:
     """One scheduled run on the same new day after 7 and after `history` days of history."""
     generated = work / "history"
     generate_organization(generated, members=members, days=history + 1, start=start, seed=11)
@@ -144,7 +145,10 @@ def daily_runs(work: Path, members: int, history: int, start: date, figures: dic
     new_day = all_days[-1]
     window = (new_day - timedelta(days=LOOKBACK_DAYS), new_day)
     results = {}
-    for label, history_days in (("short", all_days[-1 - min(7, history):-1]), ("long", all_days[:-1])):
+    scenarios = [("short", all_days[-1 - min(7, history):-1])]
+    if long_history:
+        scenarios.append(("long", all_days[:-1]))
+    for label, history_days in scenarios:
         root = work / f"daily-{label}"
         landing = root / "landing"
         env = pipeline_env(root, landing)
@@ -156,6 +160,7 @@ def daily_runs(work: Path, members: int, history: int, start: date, figures: dic
                           "initial_load_peak_rss_mb": load.peak_rss_mb, "daily_s": daily.seconds}
         if label == "short":
             results[label]["rerun_s"] = analytics_run(env, *window).seconds
+    results.setdefault("long", {"history_days": 0, "initial_load_s": float("nan"), "daily_s": float("nan")})
     figures["daily"] = {
         **{f"{label}_{k}": v for label, values in results.items() for k, v in values.items()},
         "ratio_long_to_short": results["long"]["daily_s"] / results["short"]["daily_s"],
@@ -241,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         full_run(work, args.members, args.days, today - timedelta(days=args.days + 1), figures)
         daily_runs(work, args.history_members, args.history_days,
-                   today - timedelta(days=args.history_days + 2), figures)
+                   today - timedelta(days=args.history_days + 2), figures, long_history=not args.smoke)
         if not args.skip_big:
             big_run(work, args.big_members, args.big_days, today - timedelta(days=args.big_days + 1), figures)
     finally:

@@ -78,7 +78,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         start = datetime.now(UTC).date() - timedelta(days=args.days)
     summary = generate_organization(
-        Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed
+        Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed,
+        admin_api=args.admin_api,
     )
     mb = summary["bytes_written"] / 1e6
     print(
@@ -125,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--days", type=int, required=True)
     generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
     generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument(
+        "--admin-api", action="store_true",
+        help="also write the Admin API report pages (admin_api/claude_code/DAY/page-N.json)",
+    )
     generate.set_defaults(func=cmd_generate)
 
     add_report_commands(commands)

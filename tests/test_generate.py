@@ -81,8 +81,10 @@ def _tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def _recompute(root: Path) -> tuple[dict, dict, int]:
-    """Org-daily and member-monthly numbers from the files alone (not the bookkeeping)."""
+def _recompute(root: Path) -> tuple[dict, dict, int, dict]:
+    """Org-daily and member-monthly numbers from the files alone (not the bookkeeping), and
+    per member-day with any telemetry (an event or a non-zero increment) its lines, edit
+    decisions and spend."""
     roster = {}
     with (root / "members.csv").open() as fh:
         for row in csv.DictReader(fh):
@@ -139,6 +141,10 @@ def _recompute(root: Path) -> tuple[dict, dict, int]:
     monthly = defaultdict(lambda: defaultdict(float))
     m_sessions = defaultdict(set)
     m_days = defaultdict(set)
+    member_days = defaultdict(lambda: defaultdict(float))
+
+    def member_day(d, a):
+        return member_days[((dt.date(1970, 1, 1) + dt.timedelta(days=d)).isoformat(), member(a))]
 
     def month_key(d, a):
         date = dt.date(1970, 1, 1) + dt.timedelta(days=d)
@@ -161,21 +167,29 @@ def _recompute(root: Path) -> tuple[dict, dict, int]:
             d = time // DAY_NS
             if inc:
                 activity(d, a)
+                md = member_day(d, a)
             if name == "claude_code.lines_of_code.count":
                 day[d]["lines_" + a["type"]] += inc
                 monthly[month_key(d, a)]["lines_" + a["type"]] += inc
+                if inc:
+                    md["lines_" + a["type"]] += inc
             elif name == "claude_code.code_edit_tool.decision":
                 if a.get("tool_name", a.get("tool")) in EDIT_TOOLS:
                     day[d]["edit_" + a["decision"]] += inc
                     monthly[month_key(d, a)]["edit_" + a["decision"] + "s"] += inc
+                    if inc:
+                        md["edit_" + a["decision"] + "s"] += inc
             elif name == "claude_code.cost.usage":
                 day[d]["spend"] += inc
                 spend_by[d][member(a)] += inc
                 monthly[month_key(d, a)]["spend_usd"] += inc
+                if inc:
+                    md["spend_usd"] += inc
             elif name == "claude_code.token.usage":
                 day[d]["tokens_" + a["type"]] += inc
     for _, time, attrs in events:
         activity(time // DAY_NS, dict(attrs))
+        member_day(time // DAY_NS, dict(attrs))
     out = {}
     for d in set(day) | set(active):
         date = dt.date(1970, 1, 1) + dt.timedelta(days=d)
@@ -199,11 +213,26 @@ def _recompute(root: Path) -> tuple[dict, dict, int]:
             "active_days": len(m_days[key]), "edit_accepts": v["edit_accepts"],
             "edit_rejects": v["edit_rejects"],
         }
-    return out, members, malformed
+    return out, members, malformed, member_days
 
 
-def _check_recomputation(root: Path, summary: dict) -> None:
-    recomputed, members, malformed = _recompute(root)
+def _check_recomputation(root: Path, summary: dict, report_only: dict | None = None) -> None:
+    """The expected files equal the numbers recomputed from the OTLP files, plus the member-days
+    only the Admin API report has (``report_only``: (day, member) -> _report_totals)."""
+    recomputed, members, malformed, _ = _recompute(root)
+    for (day, (mtype, ident)), t in (report_only or {}).items():
+        row = recomputed.setdefault(day, defaultdict(int))
+        for col in ("sessions", "lines_added", "lines_removed", "edit_accepts", "edit_rejects",
+                    "spend_usd", "input_tokens", "output_tokens", "cache_read_tokens",
+                    "cache_creation_tokens"):
+            row[col] += t[col]
+        row["daily_active_users"] += 1
+        row["spending_users"] += t["spend_usd"] > 0
+        mm = members.setdefault((day[:8] + "01", mtype, ident), defaultdict(int))
+        for col in ("sessions", "lines_added", "lines_removed", "edit_accepts", "edit_rejects",
+                    "spend_usd"):
+            mm[col] += t[col]
+        mm["active_days"] += 1
     assert malformed == summary["malformed_lines"]
     daily = _read_csv(root / "expected" / "org_daily.csv")
     for row in daily:
@@ -451,3 +480,213 @@ def test_refuses_to_overwrite_foreign_landing_data(tmp_path):
     with pytest.raises(FileExistsError):
         generate_organization(tmp_path, members=2, days=1, start=START)
     assert (tmp_path / "otlp" / "captures" / "logs.jsonl").exists()
+
+
+# -- the Admin API report (admin_api=True) ------------------------------------------------------
+
+REPORT_ONLY = {("oauth_user", "marta.quispe@example.com"), ("api_key", "build-farm"),
+               ("api_key", "sandbox-vm key")}
+TOOL_KEYS = {"edit_tool", "multi_edit_tool", "write_tool", "notebook_edit_tool"}
+TOKEN_KEYS = {"input", "output", "cache_read", "cache_creation"}
+ADMIN_ARGS = {"members": 25, "days": 6, "start": dt.date(2026, 10, 29), "seed": 5}
+
+
+@pytest.fixture(scope="module")
+def admin_org(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("admin") / "org"
+    return out, generate_organization(out, **ADMIN_ARGS, admin_api=True)
+
+
+def _report_days(root: Path) -> dict[str, list[tuple[int, dict]]]:
+    """Every day folder's pages: {day: [(page number, body)]} in page order."""
+    days = {}
+    for folder in sorted((root / "admin_api" / "claude_code").iterdir()):
+        pages = sorted((int(p.stem.split("-")[1]), p) for p in folder.glob("page-*.json"))
+        days[folder.name] = [(n, json.loads(p.read_bytes())) for n, p in pages]
+    return days
+
+
+def _report_member_days(root: Path) -> dict[tuple[str, tuple[str, str]], list[dict]]:
+    """The report's items per (day, member), members resolved as the marts do: an email
+    lower-cased, a key name through the roster (which may map it to an OAuth member)."""
+    keys = {}
+    for row in _read_csv(root / "members.csv"):
+        if row["api_key_name"]:
+            keys[row["api_key_name"]] = (("oauth_user", row["email"]) if row["email"]
+                                         else ("api_key", row["api_key_name"]))
+    out = defaultdict(list)
+    for day, pages in _report_days(root).items():
+        for _, body in pages:
+            for item in body["data"]:
+                actor = item["actor"]
+                if actor["type"] == "user_actor":
+                    member = ("oauth_user", actor["email_address"].lower())
+                else:
+                    member = keys.get(actor["api_key_name"], ("api_key", actor["api_key_name"]))
+                out[(day, member)].append(item)
+    return out
+
+
+def _report_totals(items: list[dict]) -> dict:
+    """A member-day's items as int_admin_api_member_days sums them (cents become dollars)."""
+    t = defaultdict(int)
+    for item in items:
+        core = item["core_metrics"]
+        t["sessions"] += core["num_sessions"]
+        t["lines_added"] += core["lines_of_code"]["added"]
+        t["lines_removed"] += core["lines_of_code"]["removed"]
+        for key, v in item["tool_actions"].items():
+            if key in TOOL_KEYS:
+                t["edit_accepts"] += v["accepted"]
+                t["edit_rejects"] += v["rejected"]
+        for m in item["model_breakdown"]:
+            t["spend_usd"] += m["estimated_cost"]["amount"] / 100
+            t["models"] += 1
+            for k in TOKEN_KEYS:
+                t[k + "_tokens"] += m["tokens"][k]
+    return t
+
+
+def test_admin_api_pages_follow_the_documented_shape(admin_org):
+    root, summary = admin_org
+    days = _report_days(root)
+    start, n_days = ADMIN_ARGS["start"], ADMIN_ARGS["days"]
+    assert list(days) == [(start + dt.timedelta(days=i)).isoformat() for i in range(n_days)]
+    pages_total = items_total = 0
+    splits = set()
+    for day, pages in days.items():
+        assert [n for n, _ in pages] == list(range(1, len(pages) + 1))
+        seen = set()
+        for n, body in pages:
+            assert set(body) == {"data", "has_more", "next_page"}
+            assert body["has_more"] is (n < len(pages))
+            if body["has_more"]:
+                assert body["next_page"].startswith("page_") and len(body["data"]) == 10
+            else:
+                assert body["next_page"] is None and len(body["data"]) <= 10
+            for item in body["data"]:
+                assert set(item) == {"date", "actor", "organization_id", "customer_type",
+                                     "terminal_type", "is_remote", "core_metrics",
+                                     "tool_actions", "model_breakdown"}
+                assert item["date"] == f"{day}T00:00:00Z"
+                actor = item["actor"]
+                assert actor in ({"type": "user_actor", "email_address": actor.get("email_address")},
+                                 {"type": "api_actor", "api_key_name": actor.get("api_key_name")})
+                name = actor.get("email_address") or actor["api_key_name"]
+                assert isinstance(name, str) and name
+                assert item["customer_type"] == "api" and len(item["organization_id"]) == 36
+                assert isinstance(item["terminal_type"], str)
+                assert isinstance(item["is_remote"], bool)
+                core = item["core_metrics"]
+                assert set(core) == {"num_sessions", "lines_of_code", "commits_by_claude_code",
+                                     "pull_requests_by_claude_code"}
+                assert set(core["lines_of_code"]) == {"added", "removed"}
+                for v in (core["num_sessions"], core["commits_by_claude_code"],
+                          core["pull_requests_by_claude_code"], *core["lines_of_code"].values()):
+                    assert type(v) is int and v >= 0
+                assert set(item["tool_actions"]) <= TOOL_KEYS
+                for v in item["tool_actions"].values():
+                    assert set(v) == {"accepted", "rejected"}
+                    assert all(type(x) is int and x >= 0 for x in v.values()) and any(v.values())
+                models = [m["model"] for m in item["model_breakdown"]]
+                assert len(models) == len(set(models))
+                for m in item["model_breakdown"]:
+                    assert set(m) == {"model", "tokens", "estimated_cost"}
+                    assert m["model"].startswith("claude-") and "[1m]" not in m["model"]
+                    assert set(m["tokens"]) == TOKEN_KEYS
+                    assert all(type(x) is int and x >= 0 for x in m["tokens"].values())
+                    cost = m["estimated_cost"]
+                    assert cost["currency"] == "USD" and type(cost["amount"]) is int
+                key = (actor["type"], name)
+                # one item per actor, terminal and remote/local
+                assert (key, item["terminal_type"], item["is_remote"]) not in seen
+                if any(k == key for k, *_ in seen):
+                    splits.add("remote" if (key, item["terminal_type"], not item["is_remote"])
+                               in seen else "terminal")
+                seen.add((key, item["terminal_type"], item["is_remote"]))
+                items_total += 1
+            pages_total += 1
+        marker = json.loads((root / "admin_api" / "claude_code" / day / "_complete.json")
+                            .read_text())
+        assert marker["day"] == day and marker["pages"] == len(pages)
+        assert marker["items"] == sum(len(b["data"]) for _, b in pages)
+    assert any(len(pages) > 1 for pages in days.values())
+    assert splits == {"remote", "terminal"}
+    assert summary["admin_api"]["pages"] == pages_total
+    assert summary["admin_api"]["items"] == items_total
+    types = {i["actor"]["type"] for pages in days.values() for _, b in pages for i in b["data"]}
+    assert types == {"user_actor", "api_actor"}
+
+
+def test_admin_api_report_agrees_with_telemetry_and_expected(admin_org):
+    root, summary = admin_org
+    _, _, _, telemetry = _recompute(root)
+    report = _report_member_days(root)
+    both = {k for k in report if k in telemetry}
+    report_only = {k: _report_totals(v) for k, v in report.items() if k not in telemetry}
+    # only the people without telemetry are report-only; unidentified installs have no rows
+    assert {m for _, m in report_only} == REPORT_ONLY
+    assert len(report_only) == summary["admin_api"]["report_only_member_days"]
+    assert all(m[0] != "unidentified" for _, m in report)
+    unidentified = {m for _, m in telemetry if m[0] == "unidentified"}
+    assert unidentified and not unidentified & {m for _, m in report}
+    # an OAuth member's machine without OAuth shows as an API key the roster maps to them
+    assert any(i["actor"]["type"] == "api_actor" and m[0] == "oauth_user"
+               for (_, m), items in report.items() for i in items)
+    # member-days in both sources agree as the reconciliation check wants (telemetry wins)
+    assert len(both) > 20
+    for k in both:
+        t, r = telemetry[k], _report_totals(report[k])
+        for col in ("lines_added", "lines_removed", "edit_accepts", "edit_rejects"):
+            assert r[col] == round(t[col]), (k, col)
+        assert abs(r["spend_usd"] - t["spend_usd"]) <= min(0.05, 0.005 * r["models"] + 1e-9), k
+    _check_recomputation(root, summary, report_only)
+
+
+def test_admin_api_is_deterministic_and_leaves_telemetry_as_is(tmp_path):
+    args = {"members": 8, "days": 10, "start": START, "seed": 3}
+    a = generate_organization(tmp_path / "a", **args, workers=1, admin_api=True)
+    b = generate_organization(tmp_path / "b", **args, workers=2, admin_api=True)
+    assert a["admin_api"] == b["admin_api"] and a["admin_api"]["report_only_member_days"] > 0
+    assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
+    plain = generate_organization(tmp_path / "c", **args, workers=1)
+    assert "admin_api" not in plain and not (tmp_path / "c" / "admin_api").exists()
+    assert _tree_digest(tmp_path / "a" / "otlp") == _tree_digest(tmp_path / "c" / "otlp")
+    # regenerating without the report replaces the whole folder, pages included
+    generate_organization(tmp_path / "a", **args, workers=1)
+    assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "c")
+
+
+def test_refuses_to_overwrite_foreign_admin_api_pages(tmp_path):
+    day = tmp_path / "admin_api" / "claude_code" / "2026-09-25"
+    day.mkdir(parents=True)
+    (day / "page-1.json").write_text('{"data": [], "has_more": false, "next_page": null}')
+    with pytest.raises(FileExistsError):
+        generate_organization(tmp_path, members=2, days=1, start=START, admin_api=True)
+    assert (day / "page-1.json").exists()
+
+
+def test_admin_api_org_through_the_pipeline(tmp_path, env):
+    """End to end: `analytics run` over a generated landing folder with the report (~30 s)."""
+    from tests.conftest import query, run_cli
+    from tests.test_sample_org import assert_marts_match_expected
+
+    landing = Path(env["ANALYTICS_LANDING_DIR"])
+    summary = generate_organization(landing, members=12, days=4, start=dt.date(2026, 9, 29),
+                                    seed=3, admin_api=True)
+    assert any((landing / "admin_api" / "claude_code" / day / "page-2.json").exists()
+               for day in ("2026-09-29", "2026-09-30", "2026-10-01", "2026-10-02"))
+    result = run_cli(env, "run")
+    assert "4 day(s) processed, 2026-09-29 .. 2026-10-02" in result.stdout
+    assert "assert_admin_api_reconciles_with_telemetry" not in result.stderr
+    assert_marts_match_expected(env, landing)
+    assert query(env, "select count(*) from raw.admin_api_usage")[0][0] == \
+        summary["admin_api"]["items"]
+    assert query(env, "select count(*) from raw.quarantine where signal = 'admin_api'") == [(0,)]
+    from_report = query(env, """
+        select distinct d.member_type, coalesce(d.email, d.api_key_name)
+        from marts.fct_daily_activity a join marts.dim_members d using (member_key)
+        where a.source = 'admin_api'""")
+    assert set(from_report) == REPORT_ONLY
+    assert query(env, "select count(*) from marts.fct_daily_activity where source = 'admin_api'") \
+        == [(summary["admin_api"]["report_only_member_days"],)]

@@ -150,6 +150,8 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
             _request(p, catalog.SMALL_MODEL, "auxiliary", "agents_view", inp, out, 0, 0, None)
         ex.close(p.t + rng.randrange(5_000, 300_000))
         ctx.add_process(machine.identity, ex.days, False)
+        if ctx.report is not None:
+            ctx.report.add_process(member, machine, session_id, False, ex)
         return
 
     for n in range(prompts):
@@ -169,6 +171,8 @@ def _run_process(ctx, member: Member, machine: Machine, day: int, start: int, st
     if end - start >= DAY_MS:
         raise AssertionError("a process must not outlive the next UTC day")
     ctx.add_process(machine.identity, ex.close(end), True)
+    if ctx.report is not None:
+        ctx.report.add_process(member, machine, session_id, True, ex)
 
 
 def _prompt(p: _Proc, first: bool, ci: bool) -> None:

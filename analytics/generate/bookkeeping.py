@@ -11,6 +11,10 @@ ledger folds processes into org days and member months following metrics.md:
 * faults (retries, copies, late files, malformed lines) are written after booking, so
   duplicated data counts once and malformed lines count nothing.
 
+With the Admin API report, member-days only the report has (members on machines without
+telemetry) are booked as the marts take them (``add_report_member_day``); member-days in both
+sources keep the telemetry numbers.
+
 A ledger owns the day range ``[lo, hi)``: contributions dated outside it are ignored, so
 day ranges generated in different processes can be merged by plain addition.
 """
@@ -111,6 +115,37 @@ class Ledger:
                 mm[M_REJ] += v[REJ]
                 if first_in_month:
                     mm[M_SESSIONS] += 1
+
+    def add_report_member_day(self, d: int, identity: tuple[str, str], totals: dict) -> None:
+        """Book a member-day only the Admin API report has, as the marts take it
+        (fct_daily_activity source 'admin_api'): an active member, the report's num_sessions
+        as sessions, lines and edit decisions as reported, spend the cents / 100 and the tokens
+        of its model breakdown. ``totals`` comes from admin_api.member_day_totals."""
+        if not (self.lo <= d < self.hi):
+            return
+        day = self._days.get(d)
+        if day is None:
+            day = self._days[d] = _Day()
+        s = day.sums
+        s[LA] += totals["lines_added"]
+        s[LR] += totals["lines_removed"]
+        s[ACC] += totals["edit_accepts"]
+        s[REJ] += totals["edit_rejects"]
+        s[SPEND] += totals["spend_usd"]
+        s[TIN] += totals["input_tokens"]
+        s[TOUT] += totals["output_tokens"]
+        s[TCR] += totals["cache_read_tokens"]
+        s[TCC] += totals["cache_creation_tokens"]
+        day.sessions += totals["sessions"]
+        day.active.add(identity)
+        if totals["spend_usd"]:
+            day.spend_by[identity] = day.spend_by.get(identity, 0.0) + totals["spend_usd"]
+        mm = self._mm(self.month(d), identity)
+        mm[M_LA] += totals["lines_added"]
+        mm[M_LR] += totals["lines_removed"]
+        mm[M_ACC] += totals["edit_accepts"]
+        mm[M_REJ] += totals["edit_rejects"]
+        mm[M_SESSIONS] += totals["sessions"]
 
     def finalize(self, d: int) -> None:
         """Close day ``d`` (all processes that can touch it have been added)."""

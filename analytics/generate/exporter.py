@@ -9,13 +9,17 @@ the client's SDK would do with them:
   record for a new series) or CUMULATIVE (every series seen so far, running totals, a fixed
   ``startTimeUnixNano``);
 
-and books every increment it puts on the wire into per-day slots (see bookkeeping.py).
+and books every increment it puts on the wire into per-day slots (see bookkeeping.py). When the
+run also writes the Admin API report (``ctx.report``), it books the increments the report breaks
+down (cost and tokens per model, decisions per tool, commits, pull requests) into ``detail``:
+``{day: {key: total}}``, keys as in admin_api.detail_key.
 Rendered requests are appended to ``out`` as ``(send_ms, order, kind, entry)``.
 """
 
 from __future__ import annotations
 
 from . import wire
+from .admin_api import detail_key
 from .bookkeeping import ACC, ACTIVE, LA, LR, REJ, SPEND, TCC, TCR, TIN, TOUT, new_day_slot
 
 DAY_MS = 86_400_000
@@ -39,6 +43,7 @@ def _slot(metric: int, canon: tuple) -> int:
 class _Series:
     __slots__ = (
         "canon",
+        "dkey",
         "exported",
         "first_ms",
         "head",
@@ -61,6 +66,7 @@ class _Series:
         self.touched = False
         self.exported = False
         self.slot = _slot(metric, canon)
+        self.dkey = None  # key in ProcessExporter.detail (Admin API report only)
 
 
 class ProcessExporter:
@@ -88,6 +94,7 @@ class ProcessExporter:
         self.series: dict[tuple, _Series] = {}
         self.order: list[_Series] = []
         self.days: dict[int, list] = {}
+        self.detail: dict[int, dict] | None = {} if ctx.report is not None else None
         self.base_ms = ctx.base_ms
         self.proj = ctx.projections(self.profile)
 
@@ -147,6 +154,8 @@ class ProcessExporter:
         s = self.series.get(key)
         if s is None:
             s = self.series[key] = _Series(metric, canon, ms)
+            if self.detail is not None:
+                s.dkey = detail_key(metric, canon)
             self.order.append(s)
         s.pending += value
         s.total += value
@@ -158,6 +167,12 @@ class ProcessExporter:
         render = self.out is not None
         by_metric: dict[int, list[str]] = {}
         cumulative = self.cumulative
+        detail = None
+        if self.detail is not None:
+            d = (t - self.base_ms) // DAY_MS
+            detail = self.detail.get(d)
+            if detail is None:
+                detail = self.detail[d] = {}
         for s in self.order:
             if cumulative:
                 value = s.total
@@ -176,6 +191,8 @@ class ProcessExporter:
                 active = True
                 if s.slot >= 0:
                     day[s.slot] += inc
+                if s.dkey is not None:
+                    detail[s.dkey] = detail.get(s.dkey, 0) + inc
             if render:
                 if s.head is None:
                     s.head = self.enc.series_head(self.prefix, s.metric, s.canon)

@@ -200,14 +200,23 @@ def build_members(count: int, seed: int, days: int) -> list[Member]:
     return members
 
 
-def write_roster(members: list[Member], path: Path) -> int:
-    """members.csv: header ``email,api_key_name,user_ids,team,role``; returns bytes written."""
+def write_roster(members: list[Member], path: Path, key_names: dict[int, str] | None = None,
+                 extra_rows: list[list[str]] = ()) -> int:
+    """members.csv: header ``email,api_key_name,user_ids,team,role``; returns bytes written.
+
+    ``key_names`` gives OAuth members (by index) the API key name they use where they did not
+    log in (a line with both an email and a key name maps that key to them); ``extra_rows``
+    are appended as they are.
+    """
+    key_names = key_names or {}
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["email", "api_key_name", "user_ids", "team", "role"])
         for m in members:
             if not m.in_roster:
                 continue
-            w.writerow([m.email.lower(), m.api_key_name,
+            w.writerow([m.email.lower(), m.api_key_name or key_names.get(m.index, ""),
                         ";".join(mc.user_id for mc in m.machines), m.team, m.role])
+        for row in extra_rows:
+            w.writerow(row)
     return path.stat().st_size

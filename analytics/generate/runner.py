@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from . import admin_api as report
 from . import wire
 from .behaviour import simulate_member_day
 from .bookkeeping import Ledger, merge_monthly, write_expected
@@ -35,6 +36,7 @@ class DayContext:
         self.horizon_ms = self.base_ms + days * DAY_MS - 1_000
         self.weekend = [(start + dt.timedelta(days=d)).weekday() >= 5 for d in range(days)]
         self.ledger = ledger
+        self.report: report.ReportBook | None = None  # the Admin API report, when written
         self.outs: dict[str, list] | None = None
         self.processes = 0
         self._order = 0
@@ -116,7 +118,7 @@ def _day_folder(start: dt.date, d: int) -> str:
 
 def run_days(task: tuple) -> dict:
     """Generate and write days ``[lo, hi)``; unit ``lo - 1`` is replayed for booking only."""
-    root, members_n, days, start, seed, lo, hi = task
+    root, members_n, days, start, seed, lo, hi, with_report = task
     root = Path(root)
     members = build_members(members_n, seed, days)
     blocks: dict[int, list] = {}
@@ -124,6 +126,8 @@ def run_days(task: tuple) -> dict:
         blocks.setdefault(m.block, []).append(m)
     ledger = Ledger(start, lo, hi)
     ctx = DayContext(seed, start, days, ledger)
+    if with_report:
+        ctx.report = report.ReportBook(lo, hi)
     counters: Counter = Counter()
     for u in range(max(0, lo - 1), hi):
         write = u >= lo
@@ -154,10 +158,28 @@ def run_days(task: tuple) -> dict:
         ctx.outs = None
         if write:
             _maybe_copy(root, day_sinks, rng_for(seed, "copy", u), counters, force=1 <= u <= 3)
+        if write and ctx.report is not None:
+            _write_report_day(root, ctx, members[0].org_id, days, u, counters)
         ledger.finalize(u)
     counters["processes"] = ctx.processes
     return {"rows": ledger.rows, "monthly": ledger.monthly, "spend_items": ledger.spend_items,
             "counters": counters}
+
+
+def _write_report_day(root: Path, ctx: DayContext, org_id: str, days: int, u: int,
+                      counters: Counter) -> None:
+    """Day ``u``'s Admin API report; books its report-only member-days (before finalize)."""
+    date = ctx.start + dt.timedelta(days=u)
+    items = ctx.report.pop_items(u, date, org_id)
+    for identity, member_items in report.report_only_items(ctx.seed, u, date, ctx.weekend[u],
+                                                           days, org_id):
+        ctx.ledger.add_report_member_day(u, identity, report.member_day_totals(member_items))
+        items += member_items
+        counters["admin_api_report_only_member_days"] += 1
+    pages, size = report.write_day(root, date, items)
+    counters["admin_api_pages"] += pages
+    counters["admin_api_items"] += len(items)
+    counters["admin_api_bytes"] += size
 
 
 def _maybe_copy(root: Path, sinks: list, rng, counters: Counter, force: bool) -> None:
@@ -185,13 +207,15 @@ def _maybe_copy(root: Path, sinks: list, rng, counters: Counter, force: bool) ->
 
 def _clear_previous_output(out_dir: Path) -> None:
     """Replace an earlier generated folder; never delete a landing folder we did not write."""
-    landing = out_dir / "otlp"
-    if not landing.exists() or not any(landing.iterdir()):
+    held = [p for p in (out_dir / "otlp", out_dir / report.SUBDIR.parts[0])
+            if p.is_dir() and any(p.iterdir())]
+    if not held:
         return
     if not (out_dir / "expected" / "summary.json").is_file():
         raise FileExistsError(
-            f"{landing} already holds data that was not generated here; use an empty OUT_DIR")
-    shutil.rmtree(landing)
+            f"{held[0]} already holds data that was not generated here; use an empty OUT_DIR")
+    for p in held:
+        shutil.rmtree(p)
     shutil.rmtree(out_dir / "expected")
     (out_dir / "members.csv").unlink(missing_ok=True)
 
@@ -204,12 +228,18 @@ def _chunks(days: int, workers: int) -> list[tuple[int, int]]:
 
 
 def generate_organization(out_dir: Path, members: int, days: int, start: dt.date,
-                          seed: int = 7, *, workers: int | None = None) -> dict:
+                          seed: int = 7, *, workers: int | None = None,
+                          admin_api: bool = False) -> dict:
     """Write a landing folder for ``members`` over ``days`` UTC days from ``start``.
 
     Writes ``otlp/<day>/*.jsonl[.gz]``, ``members.csv`` and ``expected/{org_daily.csv,
     member_monthly.csv,summary.json}``; returns a summary (bytes, files, lines, faults, time).
     The same arguments give byte-identical files, whatever the number of workers.
+
+    ``admin_api=True`` also writes the Claude Code Analytics Admin API report of every day
+    (``admin_api/claude_code/<day>/page-N.json``, see admin_api.py) and adds people seen only
+    in the report to the expected numbers; the OTLP files stay the same, and the roster names
+    the API keys the report shows (OAuth members' keys, a report-only key).
     """
     t0 = time.perf_counter()
     if members < 1 or days < 1:
@@ -221,11 +251,19 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
     out_dir = Path(out_dir)
     _clear_previous_output(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    roster_bytes = write_roster(build_members(members, seed, days), out_dir / "members.csv")
+    people = build_members(members, seed, days)
+    if admin_api:
+        roster_bytes = write_roster(
+            people, out_dir / "members.csv",
+            key_names={m.index: report.personal_key_name(m) for m in people
+                       if report.needs_personal_key(m)},
+            extra_rows=report.roster_rows())
+    else:
+        roster_bytes = write_roster(people, out_dir / "members.csv")
 
     if workers is None:
         workers = 1 if members * days < 3_000 else min(2, os.cpu_count() or 1)
-    tasks = [(str(out_dir), members, days, start, seed, lo, hi)
+    tasks = [(str(out_dir), members, days, start, seed, lo, hi, admin_api)
              for lo, hi in _chunks(days, workers)]
     rows: list[tuple] = []
     monthly: dict = {}
@@ -262,13 +300,19 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
         "bytes_uncompressed": counters["bytes_uncompressed"],
         "totals": totals, "faults": faults,
     }
+    if admin_api:
+        summary["admin_api"] = {
+            "days": days, "pages": counters["admin_api_pages"],
+            "items": counters["admin_api_items"], "bytes": counters["admin_api_bytes"],
+            "report_only_member_days": counters["admin_api_report_only_member_days"],
+        }
     with (expected / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True)
         fh.write("\n")
     written = sum(p.stat().st_size for p in expected.iterdir()) + roster_bytes
     result = dict(summary)
     result.update(
-        bytes_written=counters["bytes_otlp"] + written,
+        bytes_written=counters["bytes_otlp"] + written + counters["admin_api_bytes"],
         malformed_lines=counters["malformed_lines"],
         seconds=round(time.perf_counter() - t0, 3),
         workers=workers,

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics.report.warehouse import MARTS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = PROJECT_ROOT / "seeds" / "captures" / "otlp"
 CAPTURE_RUNS = sorted(p.name for p in CAPTURES.iterdir() if p.is_dir())
@@ -60,15 +62,6 @@ def query(env: dict[str, str], sql: str, params=None) -> list[tuple]:
         con.close()
 
 
-MARTS = (
-    "fct_tool_decisions",
-    "fct_daily_activity",
-    "fct_daily_spend",
-    "dim_members",
-    "fct_org_daily",
-    "fct_org_monthly",
-    "fct_member_monthly",
-)
 
 
 def mart_snapshot(env: dict[str, str]) -> dict[str, list[tuple]]:

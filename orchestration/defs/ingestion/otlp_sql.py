@@ -216,6 +216,29 @@ select * exclude (att_sorted), otlp_unique_keys(att_sorted) as att from typed
 
 LOADED_AT = "current_timestamp::timestamp"
 
+# Columns every raw record has, from its attributes (record first, then resource) and origin.
+IDENTITY_COLUMNS = """\
+    attr(am, rm, 'session.id') as session_id,
+    attr(am, rm, 'user.id') as user_id,
+    lower(attr(am, rm, 'user.email')) as user_email,
+    attr(am, rm, 'api_key.name') as api_key_name,
+    attr(am, rm, 'user.account_uuid') as user_account_uuid,
+    attr(am, rm, 'organization.id') as organization_id,
+    attr(am, rm, 'terminal.type') as terminal_type,
+    attr(am, rm, 'service.name') as service_name,
+    attr(am, rm, 'service.version') as service_version,
+"""
+LINEAGE_COLUMNS = f"""\
+    scope.name as scope_name,
+    scope.version as scope_version,
+    otlp_json(res) as resource_attributes_json,
+    otlp_json(att) as attributes_json,
+    source_file,
+    line_no as source_line,
+    record_index,
+    {LOADED_AT} as loaded_at
+"""
+
 INSERT_POINTS_SQL = f"""
 insert into raw.otlp_metric_points by name
 select
@@ -229,16 +252,7 @@ select
     temporality as aggregation_temporality,
     monotonic as is_monotonic,
     value,
-    attr(am, rm, 'session.id') as session_id,
-    attr(am, rm, 'user.id') as user_id,
-    lower(attr(am, rm, 'user.email')) as user_email,
-    attr(am, rm, 'api_key.name') as api_key_name,
-    attr(am, rm, 'user.account_uuid') as user_account_uuid,
-    attr(am, rm, 'organization.id') as organization_id,
-    attr(am, rm, 'terminal.type') as terminal_type,
-    attr(am, rm, 'service.name') as service_name,
-    attr(am, rm, 'service.version') as service_version,
-    attr(am, rm, 'type') as attr_type,
+{IDENTITY_COLUMNS}    attr(am, rm, 'type') as attr_type,
     attr(am, rm, 'model') as attr_model,
     attr(am, rm, 'decision') as attr_decision,
     attr(am, rm, 'source') as attr_source,
@@ -246,15 +260,7 @@ select
     attr(am, rm, 'language') as attr_language,
     attr(am, rm, 'start_type') as attr_start_type,
     attr(am, rm, 'query_source') as attr_query_source,
-    scope.name as scope_name,
-    scope.version as scope_version,
-    otlp_json(res) as resource_attributes_json,
-    otlp_json(att) as attributes_json,
-    source_file,
-    line_no as source_line,
-    record_index,
-    {LOADED_AT} as loaded_at
-from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _points where record_error is null)
+{LINEAGE_COLUMNS}from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _points where record_error is null)
 """
 
 INSERT_EVENTS_SQL = f"""
@@ -271,16 +277,7 @@ select
         case when body like 'claude_code.%' then regexp_replace(body, '^claude_code\\.', '') end
     ) as event_name,
     attr_number(am, rm, 'event.sequence')::bigint as event_sequence,
-    attr(am, rm, 'session.id') as session_id,
-    attr(am, rm, 'user.id') as user_id,
-    lower(attr(am, rm, 'user.email')) as user_email,
-    attr(am, rm, 'api_key.name') as api_key_name,
-    attr(am, rm, 'user.account_uuid') as user_account_uuid,
-    attr(am, rm, 'organization.id') as organization_id,
-    attr(am, rm, 'terminal.type') as terminal_type,
-    attr(am, rm, 'service.name') as service_name,
-    attr(am, rm, 'service.version') as service_version,
-    attr(am, rm, 'prompt.id') as prompt_id,
+{IDENTITY_COLUMNS}    attr(am, rm, 'prompt.id') as prompt_id,
     attr(am, rm, 'model') as attr_model,
     coalesce(attr(am, rm, 'tool_name'), attr(am, rm, 'tool')) as attr_tool_name,
     coalesce(attr(am, rm, 'decision'), attr(am, rm, 'decision_type')) as attr_decision,
@@ -295,15 +292,7 @@ select
     attr(am, rm, 'status_code') as status_code,
     severity_number,
     severity_text,
-    scope.name as scope_name,
-    scope.version as scope_version,
-    otlp_json(res) as resource_attributes_json,
-    otlp_json(att) as attributes_json,
-    source_file,
-    line_no as source_line,
-    record_index,
-    {LOADED_AT} as loaded_at
-from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _events where record_error is null)
+{LINEAGE_COLUMNS}from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _events where record_error is null)
 """
 
 INSERT_QUARANTINE_SQL = f"""

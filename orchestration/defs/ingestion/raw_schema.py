@@ -143,14 +143,14 @@ def _column_definitions(columns: str) -> list[tuple[str, str]]:
     return definitions
 
 
-def create_raw_tables(con) -> None:
-    """Create the raw schema and tables, and add columns a newer version of this file defines.
+def create_tables(con, tables: dict[str, str]) -> None:
+    """Create raw tables, and add the columns a newer version of their DDL defines.
 
     Added columns are nullable: rows loaded before the upgrade hold NULL until their files are
     reloaded.
     """
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for table, columns in TABLES.items():
+    for table, columns in tables.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
         existing = {
             name
@@ -163,3 +163,8 @@ def create_raw_tables(con) -> None:
         for name, column_type in _column_definitions(columns):
             if name not in existing:
                 con.execute(f"alter table {RAW_SCHEMA}.{table} add column {name} {column_type}")
+
+
+def create_raw_tables(con) -> None:
+    """Create the raw schema and the OTLP, quarantine, manifest and roster tables."""
+    create_tables(con, TABLES)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from orchestration.defs.ingestion.raw_schema import RAW_SCHEMA, create_raw_tables
+from orchestration.defs.ingestion.raw_schema import create_raw_tables, create_tables
 
 from .pages import ADMIN_API_SUBDIR, kept_pages, relative_name, report_root
 
@@ -268,32 +268,10 @@ class AdminApiLoadSummary:
         return self.pages_quarantined + self.items_quarantined
 
 
-def _column_types(columns: str) -> list[tuple[str, str]]:
-    types = []
-    for line in columns.strip().splitlines():
-        name, *rest = line.strip().rstrip(",").split()
-        types.append(
-            (name, " ".join(w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")))
-        )
-    return types
-
-
 def create_admin_api_tables(con) -> None:
     """raw.quarantine and the admin_api tables, with columns a newer version defines added."""
     create_raw_tables(con)
-    for table, columns in TABLES.items():
-        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
-        existing = {
-            name
-            for (name,) in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ?",
-                [RAW_SCHEMA, table],
-            ).fetchall()
-        }
-        for name, column_type in _column_types(columns):
-            if name not in existing:
-                con.execute(f"alter table {RAW_SCHEMA}.{table} add column {name} {column_type}")
+    create_tables(con, TABLES)
 
 
 def _first_line(error: Exception, landing_dir: Path) -> str:

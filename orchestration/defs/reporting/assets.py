@@ -33,6 +33,23 @@ class AnalyticsPageConfig(dg.Config):
     )
 
 
+def last_dbt_build(database: str) -> str | None:
+    """The fingerprint and time of the last successful dbt build (raw.dbt_builds), if any."""
+    import duckdb as duckdb_module
+
+    con = duckdb_module.connect(database, read_only=True)
+    try:
+        rows = con.execute(
+            "select fingerprint, max(built_at) from raw.dbt_builds group by fingerprint "
+            "order by 2 desc limit 1"
+        ).fetchall()
+    except duckdb_module.Error:
+        return None
+    finally:
+        con.close()
+    return f"{rows[0][0]} {rows[0][1]}" if rows else None
+
+
 def _metadata_number(value: float | None) -> dg.MetadataValue:
     if value is None:
         return dg.MetadataValue.null()
@@ -57,13 +74,20 @@ def analytics_page(
 ) -> dg.MaterializeResult:
     from analytics.report import load_page, write_html
 
-    # Opening DuckDB read-only fails while another process writes it: wait for the writer lock.
-    with warehouse_write_lock(duckdb.database, context.log):
-        page = load_page(duckdb.database, lock=False)
     out = Path(config.path)
     if not out.is_absolute():
         out = Path(duckdb.database).resolve().parent / out
+    stamp = out.with_name(out.name + ".build")
+    # Opening DuckDB read-only fails while another process writes it: wait for the writer lock.
+    with warehouse_write_lock(duckdb.database, context.log):
+        build = last_dbt_build(duckdb.database)
+        if build is not None and out.exists() and stamp.exists() and stamp.read_text() == build:
+            context.log.info(f"{out} is up to date: the marts have not changed since it was written")
+            return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)), "up_to_date": True})
+        page = load_page(duckdb.database, lock=False)
     path = write_html(page, out)
+    if build is not None:
+        stamp.write_text(build)
     headline = page.headline()
     context.log.info(f"wrote {path} for {page.period.label()}")
     return dg.MaterializeResult(

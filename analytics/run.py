@@ -49,8 +49,10 @@ def _failure_line(result) -> str:
             error = event.step_failure_data.error
             while error.cause is not None:
                 error = error.cause
-            lines = [line for line in error.message.strip().splitlines() if line.strip()]
-            reason = lines[0] if lines else "unknown error"
+            lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
+            # dbt's own summary names the failing model or test; prefer it to the wrapper's line
+            detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
+            reason = (detail or lines or ["unknown error"])[0]
             return f"step {event.step_key} failed: {reason}"
     return "the run failed"
 

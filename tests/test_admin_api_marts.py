@@ -129,3 +129,9 @@ def test_report_rows_join_the_marts_once(landing, env):
                       check=False)
     assert refused.returncode == 2 and "may not view analytics" in refused.stderr
     assert not (landing.parent / "no.html").exists()
+    # the same rule for exports
+    refused_export = run_cli(env, "export", str(landing.parent / "export"), "--viewer", "bob@example.com",
+                             check=False)
+    assert refused_export.returncode == 2 and not (landing.parent / "export").exists()
+    run_cli(env, "export", str(landing.parent / "export"), "--viewer", "ann@example.com")
+    assert (landing.parent / "export" / "fct_member_monthly.csv").exists()

@@ -40,10 +40,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Every mart to OUT_DIR, one CSV or Parquet file each."""
     from analytics import settings
     from analytics.report import ReportError, open_marts
+    from analytics.report.access import check_viewer
     from analytics.report.export import export_marts
 
     try:
         with open_marts(settings.warehouse_path()) as con:
+            if args.viewer:
+                check_viewer(con, args.viewer)
             written = export_marts(con, args.out_dir, args.format)
     except ReportError as exc:
         raise _usage_error(exc) from None
@@ -83,4 +86,8 @@ def add_commands(subparsers) -> None:
     )
     export.add_argument("out_dir", metavar="OUT_DIR")
     export.add_argument("--format", choices=("csv", "parquet"), default="csv", help="default: csv")
+    export.add_argument(
+        "--viewer", metavar="EMAIL",
+        help="refuse, and write nothing, unless this member's role may view analytics",
+    )
     export.set_defaults(func=cmd_export)

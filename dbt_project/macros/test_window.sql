@@ -1,7 +1,7 @@
 {#-
-    Data tests on incremental models check the run's window, not all history, so a daily run's
+    Data tests check the run's window, not all history, so a daily run's
     cost does not grow with history (each day was tested when it was built). A test configured
-    with `where: __window__` (set for the intermediate and marts folders in dbt_project.yml)
+    with `where: __window__` (set for the model folders in dbt_project.yml)
     reads only the rows of the window: usage_date in [min_date, max_date), or for monthly
     models the months the window touches; models with neither column are tested whole.
 -#}

@@ -87,7 +87,9 @@ def _print_summary(warehouse: Path, first: date, last: date, meta: dict, seconds
             quarantined_total = con.execute("select count(*) from raw.quarantine").fetchall()[0][0]
         finally:
             con.close()
-    days = (last - first).days + 1
+    from orchestration.defs.partitions import days_between
+
+    days = days_between(first, last)
     print(f"\nDone in {seconds:.1f}s: {days} day(s) processed, {first} .. {last}")
     print(
         f"  loaded: {points.get('files_loaded', 0)} new file(s), "
@@ -141,9 +143,9 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.defs.partitions import partition_range_tags
+    from orchestration.defs.partitions import days_between, partition_range_tags
 
-    days = (end - start).days + 1
+    days = days_between(start, end)
     print(f"analytics run: {start} .. {end} ({days} day(s)), landing {landing}", file=sys.stderr)
     log_dir = home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -253,14 +253,6 @@ def load_roster(con, landing_dir: Path) -> int:
     return rows
 
 
-def landed_date_range(con) -> tuple[date | None, date | None]:
-    """First and last UTC day holding any loaded record."""
-    create_raw_tables(con)
-    return tuple(
-        con.execute("select min(min_usage_date), max(max_usage_date) from raw.landed_files").fetchall()[0]
-    )
-
-
 TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')
 
 

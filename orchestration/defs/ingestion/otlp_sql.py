@@ -27,8 +27,6 @@ METRICS_BODY = (
     '"histogram": {"aggregationTemporality": "JSON", "dataPoints": [' + NUMBER_DATA_POINT + ']}'
     '}]}]}]}'
 )
-OTLP_BODY = None  # set below, once both signal structures are defined
-
 LOGS_BODY = (
     '{"resourceLogs": [{"resource": ' + RESOURCE + ', "scopeLogs": [{"scope": ' + SCOPE
     + ', "logRecords": [{"timeUnixNano": "JSON", "observedTimeUnixNano": "JSON", '

@@ -35,7 +35,33 @@ def _require_landing_dir():
     return landing
 
 
+def _select_engine(engine: str | None) -> None:
+    """--engine sets ANALYTICS_ENGINE for this process and the dbt it starts; spark needs its
+    extra packages and a Java runtime, checked here so the run does not fail half-way."""
+    import os
+    import shutil
+    from importlib.util import find_spec
+
+    if engine:
+        os.environ["ANALYTICS_ENGINE"] = engine
+    try:
+        chosen = settings.engine()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if chosen != "spark":
+        return
+    if find_spec("pyspark") is None or find_spec("dbt.adapters.spark") is None:
+        raise UsageError(
+            "the spark engine needs pyspark and dbt-spark: install the project with its spark "
+            "extra (`python3 -m uv sync --extra spark`, or `pip install '.[spark]'`)"
+        )
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and os.path.exists(os.path.join(java_home, "bin", "java"))):
+        raise UsageError("the spark engine needs a Java runtime (17 or newer): none on PATH or in JAVA_HOME")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _select_engine(args.engine)
     start = _parse_day(args.start, "--start") if args.start else None
     end = _parse_day(args.end, "--end") if args.end else None
     if start and end and start > end:
@@ -51,6 +77,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     from analytics.instance import ensure_dbt_manifest, prepare_environment
 
+    _select_engine(args.engine)
     _require_landing_dir()
     prepare_environment()
     ensure_dbt_manifest()
@@ -111,11 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--reload", action="store_true",
         help="read again the landed files holding records of these days, even if unchanged",
     )
+    run.add_argument(
+        "--engine", choices=settings.ENGINES,
+        help="where the dbt models build: duckdb (default) or spark (sets ANALYTICS_ENGINE)",
+    )
     run.set_defaults(func=cmd_run)
 
     ui = commands.add_parser("ui", help="start the Dagster UI (webserver and daemon)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--engine", choices=settings.ENGINES, help="as for `analytics run`")
     ui.set_defaults(func=cmd_ui)
 
     generate = commands.add_parser(

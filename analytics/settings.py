@@ -9,6 +9,10 @@
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
 | ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
+| ANALYTICS_ENGINE | duckdb; `spark` builds the dbt models on Apache Spark (README, "Scaling out") |
+| ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
+| ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
+| ANALYTICS_SPARK_MASTER | local[2] |
 """
 
 from __future__ import annotations
@@ -52,3 +56,49 @@ def store_content() -> bool:
 
 def duckdb_memory_limit() -> str:
     return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine the dbt models build on: duckdb (the default) or spark."""
+    value = (os.environ.get("ANALYTICS_ENGINE") or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise ValueError(f"ANALYTICS_ENGINE={value!r}: expected one of {', '.join(ENGINES)}")
+    return value
+
+
+def spark_warehouse() -> Path:
+    default = PROJECT_ROOT / "spark-warehouse"
+    return Path(os.environ.get("ANALYTICS_SPARK_WAREHOUSE") or default).expanduser().resolve()
+
+
+def raw_parquet_dir() -> Path | None:
+    """Where ingestion writes the raw layer as Parquet, one folder per table and UTC day.
+
+    Set explicitly, it is written with either engine; unset, only the spark engine writes it,
+    into the Spark warehouse.
+    """
+    explicit = os.environ.get("ANALYTICS_RAW_PARQUET_DIR")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    return spark_warehouse() / "raw_parquet" if engine() == "spark" else None
+
+
+def spark_master() -> str:
+    return os.environ.get("ANALYTICS_SPARK_MASTER") or "local[2]"
+
+
+def dbt_target() -> str:
+    """The dbt profile output: ANALYTICS_DBT_TARGET, else the one named after the engine."""
+    return os.environ.get("ANALYTICS_DBT_TARGET") or engine()
+
+
+def export_engine_environment() -> None:
+    """Put the engine's settings into the environment, where dbt's profile reads them."""
+    os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
+    os.environ.setdefault("ANALYTICS_DBT_TARGET", dbt_target())
+    if engine() == "spark":
+        os.environ.setdefault("ANALYTICS_SPARK_WAREHOUSE", str(spark_warehouse()))
+        os.environ.setdefault("ANALYTICS_RAW_PARQUET_DIR", str(raw_parquet_dir()))

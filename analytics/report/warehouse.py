@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import settings
 from analytics.warehouse_lock import WarehouseBusy, warehouse_lock
 
 MARTS = (
@@ -65,10 +66,47 @@ def open_marts(
         yield con
 
 
+def spark_mart_glob(mart: str) -> Path:
+    """The Parquet files of a mart built by the spark engine (Hive-style day folders below)."""
+    return settings.spark_warehouse() / "marts.db" / mart / "**" / "*.parquet"
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only DuckDB connection in which `raw.*` and `marts.*` name the warehouse's tables.
+
+    With the spark engine the marts are Parquet tables in the Spark warehouse: the connection is
+    in memory, with the DuckDB file attached read-only for `raw`, and `marts` views over the
+    Parquet files (a mart Spark has not written yet is missing, as it would be in DuckDB).
+    """
+    if settings.engine() != "spark":
+        return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{path}' as warehouse (read_only)")
+        con.execute("create schema raw")
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'warehouse' and table_schema = 'raw'"
+        ).fetchall():
+            con.execute(f"create view raw.{table} as select * from warehouse.raw.{table}")
+        con.execute("create schema marts")
+        for mart in MARTS:
+            glob = spark_mart_glob(mart)
+            if con.execute(f"select count(*) from glob('{glob}')").fetchall()[0][0]:
+                con.execute(
+                    f"create view marts.{mart} as "
+                    f"select * from read_parquet('{glob}', hive_partitioning = true)"
+                )
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextmanager
 def _connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = connect_read_only(path)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise ReportError(

@@ -40,10 +40,31 @@
     select explode(sequence({{ start_day }}, {{ end_day }}, interval 1 day)) as usage_date
 {%- endmacro %}
 
+{#- FROM clause: each row of `relation` once per `delimiter`-separated part of `text`, as alias.column. -#}
+{% macro split_to_rows(relation, text, delimiter, alias, column) -%}
+    {{ return(adapter.dispatch('split_to_rows', 'claude_code_analytics')(relation, text, delimiter, alias, column)) }}
+{%- endmacro %}
+{% macro default__split_to_rows(relation, text, delimiter, alias, column) -%}
+    {{ relation }}, unnest(string_split({{ text }}, '{{ delimiter }}')) as {{ alias }}({{ column }})
+{%- endmacro %}
+{% macro spark__split_to_rows(relation, text, delimiter, alias, column) -%}
+    {#- split() takes a regular expression: the delimiter is quoted -#}
+    {{ relation }} lateral view explode(split({{ text }}, '\\Q{{ delimiter }}\\E')) {{ alias }} as {{ column }}
+{%- endmacro %}
+
 {% macro hash_key(parts) -%}
     md5(concat_ws('|', {%- for part in parts %} coalesce(cast({{ part }} as {{ dbt.type_string() }}), '') {%- if not loop.last %},{% endif %}{% endfor %}))
 {%- endmacro %}
 
 {% macro safe_ratio(numerator, denominator) -%}
     case when ({{ denominator }}) = 0 then null else cast({{ numerator }} as double) / ({{ denominator }}) end
+{%- endmacro %}
+
+{#- `text` without a literal `suffix` at its end (a plain string, not a pattern). -#}
+{% macro strip_suffix(text, suffix) -%}
+    case
+        when right({{ text }}, {{ suffix | length }}) = '{{ suffix }}'
+            then left({{ text }}, length({{ text }}) - {{ suffix | length }})
+        else {{ text }}
+    end
 {%- endmacro %}

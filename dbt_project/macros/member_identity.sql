@@ -63,7 +63,7 @@
             regexp_replace(
                 regexp_replace(
                     regexp_replace(
-                        regexp_replace(lower(trim({{ model }})), '[[]1m[]]$', ''),
+                        {{ strip_suffix('lower(trim(' ~ model ~ '))', '[1m]') }},
                         '^([a-z]+[.])?anthropic[.]', ''),
                     '(-v[0-9]+(:[0-9]+)?|@[0-9]{8})$', ''),
                 '-[0-9]{8}$', ''),

@@ -56,6 +56,8 @@ def resources() -> dg.Definitions:
             "landing": LandingResource(
                 path=str(settings.landing_dir()), store_content=settings.store_content()
             ),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": DbtCliResource(
+                project_dir=dbt_project, dbt_executable=dbt_executable(), target=settings.dbt_target()
+            ),
         }
     )

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     The Admin API per UTC day and member: the report's items (split by terminal type, remote
     or local, ...) summed per member, with edit decisions of the tools the accept rate covers

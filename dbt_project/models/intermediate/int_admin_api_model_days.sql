@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#- The Admin API's spend and tokens per UTC day, member and normalized model family. -#}
 with
 

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#- One row per distinct Claude Code event in the window, with its member and normalized model. -#}
 with
 

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     One row per distinct metric data point in the window, with its increment and its member.
     DELTA (1) and UNSPECIFIED (0) points are increments already. CUMULATIVE (2) points are

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     Who was active in which session on which day: one row per usage_date, member and session
     (session_id NULL for activity without one). Activity is any event, or a metric point with a

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#- Start types reported by claude_code.session.count, one row per day, session and start type. -#}
 select distinct
     usage_date,

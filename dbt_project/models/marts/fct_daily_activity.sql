@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     One row per UTC day and member with any telemetry that day. Counters are the sums of
     their increments, rounded at the boundary (Claude Code sends counters as doubles).

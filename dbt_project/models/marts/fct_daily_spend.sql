@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     Spend and tokens per UTC day, member and model (the normalized family key; `unknown` when a
     point names none). As in fct_daily_activity, a member-day with any OpenTelemetry data comes

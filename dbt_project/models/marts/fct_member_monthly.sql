@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_month') }}
+{{ config(unique_key='usage_month', partition_by=['usage_month']) }}
 {#-
     One row per calendar month and member with any telemetry in the month: the Team insights
     table ("Spend this month", "Lines this month"). sessions are distinct sessions in the month;

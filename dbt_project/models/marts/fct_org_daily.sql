@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     The organization per UTC day: one row for every day of the processed window, with zeros and
     a NULL accept rate on days without telemetry, so charts show gaps honestly. Without explicit

@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_month') }}
+{{ config(unique_key='usage_month', partition_by=['usage_month']) }}
 {#-
     The organization per calendar month of usage_date (usage_month is its first day). Additive
     measures are the sums of fct_org_daily over the month's days; monthly_active_users,

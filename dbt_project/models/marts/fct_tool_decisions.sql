@@ -1,4 +1,4 @@
-{{ config(unique_key='usage_date') }}
+{{ config(unique_key='usage_date', partition_by=['usage_date']) }}
 {#-
     Code-editing tool permission decisions from claude_code.code_edit_tool.decision, one row per
     day, member, session, tool, decision, decision source and language. Clients before 2.1 send

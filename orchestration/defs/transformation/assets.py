@@ -27,6 +27,8 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
+from analytics import settings
+from orchestration.defs.ingestion.raw_parquet_assets import parquet_asset_key
 from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
 from orchestration.defs.progress import progress
 from orchestration.defs.resources import warehouse_write_lock
@@ -35,7 +37,14 @@ from orchestration.defs.transformation.project import dbt_project
 
 
 class LayeredTranslator(DagsterDbtTranslator):
-    """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph."""
+    """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph. With the
+    spark engine, the sources are the raw layer's Parquet tables, so their keys are those of
+    the assets that publish them."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props.get("resource_type") == "source" and settings.engine() == "spark":
+            return parquet_asset_key(dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -2,8 +2,9 @@
 new can skip dbt (an unchanged day costs a few queries, not a rebuild).
 
 A build is identified by a fingerprint of everything the models read: each raw table's row
-count and latest load time, and the dbt project's files (the models' code and config). A
-window is up to date when a successful build with the same fingerprint covered it.
+count and latest load time, the dbt target (engine), and the dbt project's files (the models'
+code and config). A window is up to date when a successful build with the same fingerprint
+covered it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
+
+from analytics import settings
 
 BUILD_LOG_DDL = """
 create table if not exists raw.dbt_builds (
@@ -27,6 +30,9 @@ DBT_SOURCE_FOLDERS = ("models", "macros", "tests", "seeds")
 
 def fingerprint(con, dbt_project_dir: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
+    # a build on one engine says nothing of the other's tables
+    where_built = settings.spark_warehouse() if settings.engine() == "spark" else ""
+    digest.update(f"{settings.dbt_target()}:{where_built}|".encode())
     sources = [dbt_project_dir / "dbt_project.yml", dbt_project_dir / "profiles.yml"]
     for folder in DBT_SOURCE_FOLDERS:
         sources.extend(sorted((dbt_project_dir / folder).rglob("*")))

@@ -7,7 +7,7 @@ from dagster_dbt import DbtProject
 from analytics import settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-os.environ.setdefault("ANALYTICS_WAREHOUSE", str(settings.warehouse_path()))
+settings.export_engine_environment()
 
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,

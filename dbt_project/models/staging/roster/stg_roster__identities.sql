@@ -18,8 +18,7 @@ user_id_mappings as (
         'user_id' as match_kind,
         trim(user_id.value) as match_value,
         members.*
-    from members,
-        unnest(string_split(coalesce(user_ids, ''), ';')) as user_id(value)
+    from {{ split_to_rows('members', "coalesce(members.user_ids, '')", ';', 'user_id', 'value') }}
     where trim(user_id.value) <> ''
 
 ),

@@ -98,6 +98,12 @@ def test_publish_writes_changed_days_only_and_removes_days_without_rows(con, tmp
     assert _rows(points / "usage_date=2026-11-24") == 3
     assert [p.name for p in (root / raw_parquet.STAGING_DIR).iterdir()] == []
 
+    # a day folder another warehouse left here goes; a folder that is not a day stays
+    (points / "usage_date=2026-01-01").mkdir()
+    (points / "notes").mkdir()
+    assert raw_parquet.publish(con, root).partitions_removed["otlp_metric_points"] == [date(2026, 1, 1)]
+    assert sorted(p.name for p in points.iterdir()) == ["notes", "usage_date=2026-11-24"]
+
     # a day folder deleted by hand is written again
     for file in (points / "usage_date=2026-11-24").iterdir():
         file.unlink()

@@ -11,9 +11,10 @@ sees the old day or the new day, never half of one. The partition column is in t
 name only (Hive style), as Spark expects.
 
 Which days changed is decided by a fingerprint per table and day (rows, and a hash of each
-row's file and load time), kept in `raw.parquet_partitions`: a day is written when its
-fingerprint differs from the one last published, or its folder is missing; a day that no
-longer has rows loses its folder. A rerun with nothing new writes nothing.
+row's key and load time), kept in `raw.parquet_partitions`: a day is written when its
+fingerprint differs from the one last published, or its folder is missing; a day folder
+without rows in DuckDB (its files removed, or written for another warehouse) is removed. The
+Parquet layer thus mirrors DuckDB's raw tables, and a rerun with nothing new writes nothing.
 """
 
 from __future__ import annotations
@@ -143,6 +144,18 @@ def _fingerprints(con, table: str, partitioned: bool) -> dict[date, tuple[str, i
     return {d: (fp, n) for d, n, fp in rows}
 
 
+def _day_folders(table_dir: Path) -> set[date]:
+    days = set()
+    prefix = f"{PARTITION_COLUMN}="
+    for entry in table_dir.iterdir():
+        if entry.is_dir() and entry.name.startswith(prefix):
+            try:
+                days.add(date.fromisoformat(entry.name[len(prefix):]))
+            except ValueError:
+                continue  # not a day folder of ours; left alone
+    return days
+
+
 def _published(con, table: str) -> dict[date, str]:
     rows = con.execute(
         "select usage_date, fingerprint from raw.parquet_partitions where table_name = ?", [table]
@@ -206,7 +219,9 @@ def publish(con, root: Path, tables: tuple[str, ...] | None = None) -> PublishSu
             for day, (fp, _) in current.items()
             if published.get(day) != fp or not folder(day).is_dir()
         )
-        gone = sorted(day for day in published if day not in current)
+        # the folder mirrors DuckDB's raw table: a day folder without rows goes, whoever wrote it
+        on_disk = _day_folders(root / table) if partitioned else set()
+        gone = sorted(day for day in set(published) | on_disk if day not in current)
         staging = staging_root / uuid.uuid4().hex
         try:
             if changed:

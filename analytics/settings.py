@@ -96,9 +96,11 @@ def dbt_target() -> str:
 
 
 def export_engine_environment() -> None:
-    """Put the engine's settings into the environment, where dbt's profile reads them."""
+    """Put the paths dbt's profile and macros read into the environment, as absolute paths.
+
+    Only values these settings read back unchanged are written (a default becomes the same
+    value, explicit): the target is passed to dbt as --target, and the raw Parquet folder,
+    when not set, is derived from the Spark warehouse by dbt as it is here.
+    """
     os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
-    os.environ.setdefault("ANALYTICS_DBT_TARGET", dbt_target())
-    if engine() == "spark":
-        os.environ.setdefault("ANALYTICS_SPARK_WAREHOUSE", str(spark_warehouse()))
-        os.environ.setdefault("ANALYTICS_RAW_PARQUET_DIR", str(raw_parquet_dir()))
+    os.environ["ANALYTICS_SPARK_WAREHOUSE"] = str(spark_warehouse())

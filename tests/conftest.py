@@ -19,6 +19,17 @@ CAPTURE_RUNS = sorted(p.name for p in CAPTURES.iterdir() if p.is_dir())
 ANALYTICS = Path(sys.executable).parent / "analytics"
 
 
+def inherited_environ() -> dict[str, str]:
+    """This process's environment without the product's own settings (ANALYTICS_*, the Admin
+    API key): a test's pipeline sees only what the test sets, whatever the shell had, and
+    whatever importing the definitions in this process put there."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ANALYTICS_", "ANTHROPIC_"))
+    }
+
+
 @pytest.fixture
 def captures_landing(tmp_path: Path) -> Path:
     """A landing folder holding the six real captures as the client sent them."""
@@ -30,7 +41,7 @@ def captures_landing(tmp_path: Path) -> Path:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """Environment for one isolated pipeline: its own warehouse and Dagster instance."""
-    values = dict(os.environ)
+    values = inherited_environ()
     values.update(
         {
             "ANALYTICS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
@@ -84,8 +95,7 @@ def sample_run(tmp_path_factory) -> tuple[dict[str, str], subprocess.CompletedPr
     """One `analytics run` over the default landing folder (the bundled sample organization),
     shared by every test that reads its marts (none of them writes to it)."""
     root = tmp_path_factory.mktemp("sample")
-    values = dict(os.environ)
-    values.pop("ANALYTICS_LANDING_DIR", None)
+    values = inherited_environ()
     values.update(
         {
             "ANALYTICS_WAREHOUSE": str(root / "warehouse.duckdb"),

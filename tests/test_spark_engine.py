@@ -12,7 +12,6 @@ a JVM and runs about 170 dbt nodes (about a minute each on 2 cores).
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import duckdb
 import pytest
 
 from analytics.report.warehouse import MARTS
-from tests.conftest import CAPTURES, query, run_cli
+from tests.conftest import CAPTURES, inherited_environ, query, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +69,7 @@ def both_engines(tmp_path_factory):
     root = tmp_path_factory.mktemp("engines")
     landing = root / "landing"
     shutil.copytree(CAPTURES, landing / "otlp" / "captures", ignore=shutil.ignore_patterns("*.md"))
-    base = dict(os.environ)
+    base = inherited_environ()
     base.update(
         {
             "ANALYTICS_LANDING_DIR": str(landing),

@@ -2,8 +2,8 @@
     Where the raw sources come from on each engine (on-run-start).
 
     DuckDB: ingestion's tables in the warehouse file itself; nothing to do.
-    Spark: the raw layer ingestion publishes as Parquet (ANALYTICS_RAW_PARQUET_DIR, one
-    usage_date=YYYY-MM-DD folder per day; orchestration/defs/ingestion/raw_parquet.py). Each
+    Spark: the raw layer ingestion publishes as Parquet (ANALYTICS_RAW_PARQUET_DIR, by default
+    raw_parquet in ANALYTICS_SPARK_WAREHOUSE; one usage_date=YYYY-MM-DD folder per day; orchestration/defs/ingestion/raw_parquet.py). Each
     source becomes an external table over its folder, declared with the columns and types the
     source lists, and its day folders are registered as partitions. The table is declared
     again on every run (dropping an external table keeps its files), so a new column or a
@@ -19,10 +19,9 @@
 
 {% macro spark__register_raw_sources() -%}
     {%- if execute -%}
-        {%- set root = env_var('ANALYTICS_RAW_PARQUET_DIR', '') -%}
-        {%- if not root -%}
-            {{ exceptions.raise_compiler_error("ANALYTICS_RAW_PARQUET_DIR is not set: the spark target reads the raw layer as Parquet from there (analytics run --engine spark sets it)") }}
-        {%- endif -%}
+        {#- as analytics.settings.raw_parquet_dir(): explicit, else in the Spark warehouse -#}
+        {%- set root = env_var('ANALYTICS_RAW_PARQUET_DIR', '')
+            or env_var('ANALYTICS_SPARK_WAREHOUSE', '../spark-warehouse') ~ '/raw_parquet' -%}
         {%- do run_query('create database if not exists raw') -%}
         {%- for source in graph.sources.values() if source.schema == 'raw' and source.columns -%}
             {%- set columns = [] -%}

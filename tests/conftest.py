@@ -55,7 +55,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
     completed = subprocess.run(
-        [str(ANALYTICS), *args], env=env, capture_output=True, text=True, timeout=600
+        [str(ANALYTICS), *args], env=env, capture_output=True, text=True, timeout=600, check=False
     )
     if check and completed.returncode != 0:
         raise AssertionError(

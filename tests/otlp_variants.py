@@ -26,9 +26,12 @@ def collector_encoding(body: dict) -> dict:
     """int64 fields as decimal strings (proto3 JSON), as the Collector writes them."""
 
     def quote(key, value):
-        if key in ("intValue", "asInt", "timeUnixNano", "startTimeUnixNano", "observedTimeUnixNano"):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return str(int(value))
+        if (
+            key in ("intValue", "asInt", "timeUnixNano", "startTimeUnixNano", "observedTimeUnixNano")
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
+            return str(int(value))
         return value
 
     return _walk(body, quote)

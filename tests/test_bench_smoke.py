@@ -9,7 +9,7 @@ from tests.conftest import PROJECT_ROOT
 def test_benchmark_smoke_run_prints_every_figure():
     completed = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--smoke"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     for figure in ("full `analytics run`", "plain DuckDB query", "full run / plain query", "fixed start-up",

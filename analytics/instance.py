@@ -82,7 +82,9 @@ def relax_run_history_fsync() -> None:
     (SQLite's documentation; at worst the last events before a power loss are lost), and one
     idle connection per database file kept open for the life of the process, so closing
     Dagster's connections does not checkpoint; SQLite still checkpoints every 1,000 pages,
-    and once when the process ends. The warehouse (DuckDB) is not affected.
+    and once when the process ends. Dagster also builds a new SQLAlchemy engine per event, and
+    so compiles every statement again; the engines are reused (see _reuse_sqlite_engines).
+    The warehouse (DuckDB) is not affected.
     """
     import sqlite3
 
@@ -106,6 +108,8 @@ def relax_run_history_fsync() -> None:
             keeper.execute("select count(*) from sqlite_master").fetchall()
             attached.add(path)
 
+    _reuse_sqlite_engines()
+
     @event.listens_for(Engine, "connect")
     def _synchronous_normal(dbapi_connection, _record) -> None:
         if isinstance(dbapi_connection, sqlite3.Connection):
@@ -117,3 +121,49 @@ def relax_run_history_fsync() -> None:
                 pass
 
     relax_run_history_fsync.installed = True  # type: ignore[attr-defined]
+
+
+# Dagster's SQLite storages (run, event log, schedule) as of the locked version: each calls
+# `create_engine(url, poolclass=NullPool, ...)` for every connection it opens.
+_SQLITE_STORAGE_MODULES = (
+    "dagster._core.storage.event_log.sqlite.sqlite_event_log",
+    "dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log",
+    "dagster._core.storage.runs.sqlite.sqlite_run_storage",
+    "dagster._core.storage.schedules.sqlite.sqlite_schedule_storage",
+)
+
+
+def _reuse_sqlite_engines() -> None:
+    """Let Dagster's SQLite storages reuse one engine per database and settings in this process.
+
+    The engines keep NullPool (a connection is still opened and closed per use, as before); what
+    is reused is the engine's dialect set-up and its cache of compiled statements, which cost
+    several milliseconds a new engine, i.e. per event. Modules missing or changed in another
+    Dagster version are left as they are.
+    """
+    import importlib
+
+    from sqlalchemy.pool import NullPool
+
+    engines: dict = {}
+
+    for name in _SQLITE_STORAGE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        original = getattr(module, "create_engine", None)
+        if original is None or getattr(original, "_analytics_reuse", False):
+            continue
+
+        def create_engine(url, *args, _original=original, **kwargs):
+            if args or kwargs.get("poolclass") is not NullPool:
+                return _original(url, *args, **kwargs)
+            key = (str(url), repr(sorted(kwargs.items(), key=lambda item: item[0])))
+            engine = engines.get(key)
+            if engine is None:
+                engine = engines[key] = _original(url, **kwargs)
+            return engine
+
+        create_engine._analytics_reuse = True  # type: ignore[attr-defined]
+        module.create_engine = create_engine

@@ -104,8 +104,9 @@ def relax_run_history_fsync() -> None:
             keeper = keepers[path] = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # A connection holds the WAL open (and so prevents the checkpoint on close) once it
         # has read the database in WAL mode; a new database turns WAL on in its first use.
+        # (journal_mode reports what the connection last read, so read first)
+        keeper.execute("select count(*) from sqlite_master").fetchall()
         if keeper.execute("pragma journal_mode").fetchone()[0] == "wal":
-            keeper.execute("select count(*) from sqlite_master").fetchall()
             attached.add(path)
 
     _reuse_sqlite_engines()

@@ -83,6 +83,9 @@ def macros_sql(store_content: bool) -> str:
 
 CLASSIFY_LINES_SQL = f"""
 create or replace temp table _lines as
+-- the text is kept only where the line is quarantined (for its excerpt), not copied for every line
+select * exclude (text), case when line_error is not null then text end as text
+from (
 with decoded as (
     select source_file, line_no, try(decode(raw)) as text, read_error
     from _batch_lines
@@ -108,6 +111,7 @@ select
     body.resourceMetrics is not null as has_metrics,
     body.resourceLogs is not null as has_logs
 from parsed
+)
 """
 
 EXPLODE_METRICS_SQL = """

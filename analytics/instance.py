@@ -87,6 +87,7 @@ def relax_run_history_fsync() -> None:
     The warehouse (DuckDB) is not affected.
     """
     import sqlite3
+    import threading
 
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -95,19 +96,24 @@ def relax_run_history_fsync() -> None:
         return
     keepers: dict[str, sqlite3.Connection] = {}
     attached: set[str] = set()
+    lock = threading.Lock()
 
     def _keep_open(path: str) -> None:
         if path in attached or not path or path == ":memory:" or path.startswith("file:"):
             return
-        keeper = keepers.get(path)
-        if keeper is None:
-            keeper = keepers[path] = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        # A connection holds the WAL open (and so prevents the checkpoint on close) once it
-        # has read the database in WAL mode; a new database turns WAL on in its first use.
-        # (journal_mode reports what the connection last read, so read first)
-        keeper.execute("select count(*) from sqlite_master").fetchall()
-        if keeper.execute("pragma journal_mode").fetchone()[0] == "wal":
-            attached.add(path)
+        with lock:
+            keeper = keepers.get(path)
+            if keeper is None:
+                # a short busy timeout: if the file is locked, the next connection tries again
+                keeper = keepers[path] = sqlite3.connect(
+                    path, timeout=0.05, isolation_level=None, check_same_thread=False
+                )
+            # A connection holds the WAL open (and so prevents the checkpoint on close) once it
+            # has read the database in WAL mode; a new database turns WAL on in its first use.
+            # (journal_mode reports what the connection last read, so read first)
+            keeper.execute("select count(*) from sqlite_master").fetchall()
+            if keeper.execute("pragma journal_mode").fetchone()[0] == "wal":
+                attached.add(path)
 
     _reuse_sqlite_engines()
 

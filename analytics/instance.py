@@ -174,3 +174,26 @@ def _reuse_sqlite_engines() -> None:
 
         create_engine._analytics_reuse = True  # type: ignore[attr-defined]
         module.create_engine = create_engine
+
+
+def dagster_instance():
+    """The Dagster instance under DAGSTER_HOME, its storages created under a file lock.
+
+    Dagster's SQLite run and schedule storages create their database on first use without
+    guarding against a second process doing the same at that moment (both stamp the schema
+    version; one fails). Two `analytics run`s started at once on a new DAGSTER_HOME would race
+    there, so the instance is made while holding `DAGSTER_HOME/.instance.lock`.
+    """
+    import fcntl
+
+    import dagster as dg
+
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".instance.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            instance = dg.DagsterInstance.get()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    return instance

@@ -74,7 +74,6 @@ def macros_sql(store_content: bool) -> str:
         lambda x: x.key is not null and not list_contains({dropped}, x.key)));
     create or replace temp macro otlp_unique_keys(sorted_entries) as list_filter(
         sorted_entries, lambda x, i: i = 1 or sorted_entries[i - 1].key <> x.key);
-    create or replace temp macro otlp_json(e) as coalesce(to_json(map_from_entries(e))::varchar, '{{}}');
     create or replace temp macro otlp_map_json(m) as coalesce(to_json(m)::varchar, '{{}}');
     create or replace temp macro attr(am, rm, k) as coalesce(am[k], rm[k]);
     create or replace temp macro attr_number(am, rm, k) as try_cast(attr(am, rm, k) as double);

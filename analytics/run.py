@@ -11,7 +11,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from analytics import settings
-from analytics.instance import ensure_dbt_manifest, prepare_environment, relax_run_history_fsync
+from analytics.instance import (
+    dagster_instance,
+    ensure_dbt_manifest,
+    prepare_environment,
+    relax_run_history_fsync,
+)
 
 JOB_NAME = "daily_pipeline"
 
@@ -146,7 +151,6 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     # warns once per check that the report goes on without them (it should), on stderr.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     relax_run_history_fsync()
-    import dagster as dg
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import days_between, partition_range_tags
@@ -159,7 +163,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     job = defs.resolve_job_def(JOB_NAME)
     with log_file.open("w") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
-            instance=dg.DagsterInstance.get(),
+            instance=dagster_instance(),
             tags=partition_range_tags(start, end),
             raise_on_error=False,
             run_config={

@@ -74,7 +74,7 @@ def macros_sql(store_content: bool) -> str:
         lambda x: x.key is not null and not list_contains({dropped}, x.key)));
     create or replace temp macro otlp_unique_keys(sorted_entries) as list_filter(
         sorted_entries, lambda x, i: i = 1 or sorted_entries[i - 1].key <> x.key);
-    create or replace temp macro otlp_json(e) as coalesce(to_json(map_from_entries(e))::varchar, '{{}}');
+    create or replace temp macro otlp_map_json(m) as coalesce(to_json(m)::varchar, '{{}}');
     create or replace temp macro attr(am, rm, k) as coalesce(am[k], rm[k]);
     create or replace temp macro attr_number(am, rm, k) as try_cast(attr(am, rm, k) as double);
     """
@@ -82,6 +82,9 @@ def macros_sql(store_content: bool) -> str:
 
 CLASSIFY_LINES_SQL = f"""
 create or replace temp table _lines as
+-- the text is kept only where the line is quarantined (for its excerpt), not copied for every line
+select * exclude (text), case when line_error is not null then text end as text
+from (
 with decoded as (
     select source_file, line_no, try(decode(raw)) as text, read_error
     from _batch_lines
@@ -107,6 +110,7 @@ select
     body.resourceMetrics is not null as has_metrics,
     body.resourceLogs is not null as has_logs
 from parsed
+)
 """
 
 EXPLODE_METRICS_SQL = """
@@ -117,16 +121,29 @@ with bodies as (
 ),
 resources as (
     select source_file, line_no,
-        generate_subscripts(b.resourceMetrics, 1) as ri, unnest(b.resourceMetrics) as rm
+        generate_subscripts(b.resourceMetrics, 1) as ri, unnest(b.resourceMetrics) as r
     from bodies
 ),
-scopes as (
-    select source_file, line_no, ri, otlp_sorted_entries(rm.resource.attributes) as res_sorted,
-        generate_subscripts(rm.scopeMetrics, 1) as si, unnest(rm.scopeMetrics) as sm
+-- the resource's attributes as a map and as JSON, once per resource (not per data point)
+resource_sorted as (
+    select source_file, line_no, ri, r.scopeMetrics as scope_list,
+        otlp_sorted_entries(r.resource.attributes) as res_sorted
     from resources
 ),
+resource_unique as (
+    select * exclude (res_sorted), map_from_entries(otlp_unique_keys(res_sorted)) as rm
+    from resource_sorted
+),
+resource_attrs as (
+    select *, otlp_map_json(rm) as res_json from resource_unique
+),
+scopes as (
+    select source_file, line_no, ri, rm, res_json,
+        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as sm
+    from resource_attrs
+),
 metrics as (
-    select source_file, line_no, ri, si, otlp_unique_keys(res_sorted) as res, sm.scope as scope,
+    select source_file, line_no, ri, si, rm, res_json, sm.scope as scope,
         generate_subscripts(sm.metrics, 1) as mi, unnest(sm.metrics) as m
     from scopes
 ),
@@ -150,7 +167,7 @@ typed as (
         source_file, line_no,
         row_number() over (partition by source_file, line_no order by ri, si, mi, metric_type, pi)::integer
             as record_index,
-        res, otlp_sorted_entries(p.attributes) as att_sorted, scope, m.name as metric_name, m.unit as metric_unit,
+        rm, res_json, otlp_sorted_entries(p.attributes) as att_sorted, scope, m.name as metric_name, m.unit as metric_unit,
         metric_type, coalesce(temporality, 0) as temporality, monotonic,
         nullif(otlp_int(p.timeUnixNano), 0) as time_unix_nano,
         nullif(otlp_int(p.startTimeUnixNano), 0) as start_time_unix_nano,
@@ -160,16 +177,19 @@ typed as (
              else coalesce(p.asDouble, p.asInt) end as raw_value
     from points
 )
-select
-    * exclude (att_sorted),
-    otlp_unique_keys(att_sorted) as att,
-    case
-        when metric_name is null or metric_name = '' then 'metric_without_name'
-        when raw_value is null then 'data_point_without_value'
-        when value is null or not isfinite(value) then 'non_numeric_value'
-        when time_unix_nano is null then 'data_point_without_time'
-    end as record_error
-from typed
+select * exclude (am_), am_ as am, otlp_map_json(am_) as att_json
+from (
+    select
+        * exclude (att_sorted),
+        map_from_entries(otlp_unique_keys(att_sorted)) as am_,
+        case
+            when metric_name is null or metric_name = '' then 'metric_without_name'
+            when raw_value is null then 'data_point_without_value'
+            when value is null or not isfinite(value) then 'non_numeric_value'
+            when time_unix_nano is null then 'data_point_without_time'
+        end as record_error
+    from typed
+)
 """
 
 EXPLODE_LOGS_SQL = """
@@ -183,13 +203,25 @@ resources as (
         generate_subscripts(b.resourceLogs, 1) as ri, unnest(b.resourceLogs) as rl
     from bodies
 ),
-scopes as (
-    select source_file, line_no, ri, otlp_sorted_entries(rl.resource.attributes) as res_sorted,
-        generate_subscripts(rl.scopeLogs, 1) as si, unnest(rl.scopeLogs) as sl
+resource_sorted as (
+    select source_file, line_no, ri, rl.scopeLogs as scope_list,
+        otlp_sorted_entries(rl.resource.attributes) as res_sorted
     from resources
 ),
+resource_unique as (
+    select * exclude (res_sorted), map_from_entries(otlp_unique_keys(res_sorted)) as rm
+    from resource_sorted
+),
+resource_attrs as (
+    select *, otlp_map_json(rm) as res_json from resource_unique
+),
+scopes as (
+    select source_file, line_no, ri, rm, res_json,
+        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as sl
+    from resource_attrs
+),
 records as (
-    select source_file, line_no, ri, si, otlp_unique_keys(res_sorted) as res, sl.scope as scope,
+    select source_file, line_no, ri, si, rm, res_json, sl.scope as scope,
         generate_subscripts(sl.logRecords, 1) as li, unnest(sl.logRecords) as r
     from scopes
 ),
@@ -197,7 +229,7 @@ typed as (
 select
     source_file, line_no,
     row_number() over (partition by source_file, line_no order by ri, si, li)::integer as record_index,
-    res, otlp_sorted_entries(r.attributes) as att_sorted, scope,
+    rm, res_json, otlp_sorted_entries(r.attributes) as att_sorted, scope,
     coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0))
         as time_unix_nano,
     nullif(otlp_int(r.observedTimeUnixNano), 0) as observed_time_unix_nano,
@@ -209,7 +241,8 @@ select
         then 'log_record_without_time' end as record_error
 from records
 )
-select * exclude (att_sorted), otlp_unique_keys(att_sorted) as att from typed
+select * exclude (am_), am_ as am, otlp_map_json(am_) as att_json
+from (select * exclude (att_sorted), map_from_entries(otlp_unique_keys(att_sorted)) as am_ from typed)
 """
 
 LOADED_AT = "current_timestamp::timestamp"
@@ -229,8 +262,8 @@ IDENTITY_COLUMNS = """\
 LINEAGE_COLUMNS = f"""\
     scope.name as scope_name,
     scope.version as scope_version,
-    otlp_json(res) as resource_attributes_json,
-    otlp_json(att) as attributes_json,
+    res_json as resource_attributes_json,
+    att_json as attributes_json,
     source_file,
     line_no as source_line,
     record_index,
@@ -258,7 +291,7 @@ select
     attr(am, rm, 'language') as attr_language,
     attr(am, rm, 'start_type') as attr_start_type,
     attr(am, rm, 'query_source') as attr_query_source,
-{LINEAGE_COLUMNS}from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _points where record_error is null)
+{LINEAGE_COLUMNS}from _points where record_error is null
 """
 
 INSERT_EVENTS_SQL = f"""
@@ -290,7 +323,7 @@ select
     attr(am, rm, 'status_code') as status_code,
     severity_number,
     severity_text,
-{LINEAGE_COLUMNS}from (select *, map_from_entries(att) as am, map_from_entries(res) as rm from _events where record_error is null)
+{LINEAGE_COLUMNS}from _events where record_error is null
 """
 
 INSERT_QUARANTINE_SQL = f"""

@@ -64,6 +64,7 @@ def ensure_dbt_manifest() -> None:
         cwd=settings.DBT_PROJECT_DIR,
         capture_output=True,
         text=True,
+        check=False,
     )
     if completed.returncode != 0:
         detail = (completed.stdout + completed.stderr).strip().splitlines()

@@ -24,3 +24,31 @@
 {% macro window_is_unbounded_end() -%}
     {{ return(var("max_date") == "9999-12-31") }}
 {%- endmacro %}
+
+{#-
+    The first day a cumulative series of the window can have a point on, for the lookback of
+    int_metric_increments: the day before the earliest startTimeUnixNano among the window's
+    cumulative points (a point is never earlier than its series' start). Earlier history
+    cannot hold a previous point of these series, so the lookback reads from here on, and a
+    day's run does not scan a year of points. A window point without a start time (0 or
+    missing) means all history. Unit tests, which have no warehouse to ask, set the var
+    bound_cumulative_lookback to false.
+-#}
+{% macro cumulative_lookback_start() -%}
+    {%- set unbounded = "cast('1900-01-01' as date)" -%}
+    {%- if not execute or not var('bound_cumulative_lookback', true) -%}
+        {{ return(unbounded) }}
+    {%- endif -%}
+    {%- set query -%}
+        select min(case when start_time_unix_nano > 0 then start_time_unix_nano else 0 end)
+        from {{ ref('stg_otlp__metric_points') }}
+        where {{ in_window('usage_date') }} and aggregation_temporality = 2
+    {%- endset -%}
+    {%- set earliest = run_query(query).columns[0].values()[0] -%}
+    {%- if earliest is none or earliest <= 0 -%}
+        {{ return(unbounded) }}
+    {%- endif -%}
+    {%- set day = modules.datetime.datetime.utcfromtimestamp((earliest | int) // 1000000000).date()
+        - modules.datetime.timedelta(days=1) -%}
+    {{ return("cast('" ~ day.isoformat() ~ "' as date)") }}
+{%- endmacro %}

@@ -3,7 +3,8 @@
     One row per distinct metric data point in the window, with its increment and its member.
     DELTA (1) and UNSPECIFIED (0) points are increments already. CUMULATIVE (2) points are
     differenced against the previous point of the same series (metric, attribute sets,
-    startTimeUnixNano), looking back before the window, so a day processed alone gives the
+    startTimeUnixNano), looking back before the window (from the earliest start time of the
+    window's series, macros/window.sql), so a day processed alone gives the
     same increments as a range containing it. A series' first point counts its whole value; a
     drop in a running total (a reset without a new start time) counts the new value.
 -#}
@@ -28,6 +29,7 @@ cumulative_history as (
     from {{ ref('stg_otlp__metric_points') }} as points
     inner join cumulative_series on points.series_id = cumulative_series.series_id
     where points.aggregation_temporality = 2
+        and points.usage_date >= {{ cumulative_lookback_start() }}
         and points.usage_date < {{ window_end() }}
 
 ),

@@ -12,7 +12,6 @@ run and would not make any partition's data more correct.
 """
 
 
-import graphlib
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -67,17 +66,6 @@ def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> Iterat
         yield event
 
 
-def up_to_date_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
-    """An output per model, in dependency order (Dagster requires it), marked up to date."""
-    assets_def = context.assets_def
-    keys = set(assets_def.keys)
-    graph = {key: {dep for dep in assets_def.asset_deps.get(key, set()) if dep in keys} for key in keys}
-    for key in graphlib.TopologicalSorter(graph).static_order():
-        yield dg.Output(
-            None, output_name=assets_def.get_output_name_for_asset_key(key), metadata={"up_to_date": True}
-        )
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -97,8 +85,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             current = build_log.fingerprint(con, Path(dbt_project.project_dir))
             up_to_date = build_log.is_up_to_date(con, window, current)
         if up_to_date and context.selected_output_names == set(context.op_execution_context.op_def.output_dict):
-            progress(f"dbt: {window[0]} .. {window[1]} (exclusive) is up to date, nothing new since it was built")
-            yield from up_to_date_outputs(context)
+            # Nothing is rebuilt, so nothing is materialized: the models keep their last
+            # materializations, and steps downstream (the page) are skipped, as Dagster does
+            # for outputs not produced (every dbt output is optional).
+            message = f"dbt: {window[0]} .. {window[1]} (exclusive) is up to date, nothing new since it was built"
+            progress(message)
+            context.log.info(message)
             return
         progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
         yield from build_with_progress(

@@ -106,6 +106,18 @@ def test_a_new_file_adds_exactly_its_records_and_a_late_file_is_picked_up(tmp_pa
     assert raw_counts(env) == clean["raw"]
 
 
+def wait_until_gone(process_group: int, timeout_s: float = 30) -> None:
+    """Wait until every process of a killed process group has exited (and let go of its locks)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process_group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process group {process_group} still alive {timeout_s} s after SIGKILL")
+
+
 def test_a_run_killed_during_ingestion_and_then_during_dbt_is_repaired_by_the_next(tmp_path, clean):
     env = env_for(tmp_path, build_landing(tmp_path))
     # killed inside an ingestion transaction (one file per transaction, after the first)
@@ -129,6 +141,7 @@ def test_a_run_killed_during_ingestion_and_then_during_dbt_is_repaired_by_the_ne
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    wait_until_gone(process.pid)  # the dbt child dies with it, but not always first
     assert query(env, "select count(*) from raw.landed_files") == [(clean["raw"][3],)]
 
     run_cli(env, "run", "--start", "2026-11-22", "--end", "2026-11-24")

@@ -113,20 +113,17 @@ from parsed
 )
 """
 
-EXPLODE_METRICS_SQL = """
-create or replace temp table _points as
-with bodies as (
-    select source_file, line_no, body as b
-    from _lines where line_error is null and has_metrics
-),
-resources as (
+def _resource_and_scope_ctes(resource_list: str, scope_list: str, scope_alias: str) -> str:
+    """The CTEs `resources` .. `scopes` shared by both signals: each resource of a body (`ri`),
+    its attributes as a map (`rm`) and as JSON (`res_json`), built once per resource rather than
+    per record, and each of its scopes (`si`) as `scope_alias`. Reads CTE `bodies` (column b)."""
+    return f"""resources as (
     select source_file, line_no,
-        generate_subscripts(b.resourceMetrics, 1) as ri, unnest(b.resourceMetrics) as r
+        generate_subscripts(b.{resource_list}, 1) as ri, unnest(b.{resource_list}) as r
     from bodies
 ),
--- the resource's attributes as a map and as JSON, once per resource (not per data point)
 resource_sorted as (
-    select source_file, line_no, ri, r.scopeMetrics as scope_list,
+    select source_file, line_no, ri, r.{scope_list} as scope_list,
         otlp_sorted_entries(r.resource.attributes) as res_sorted
     from resources
 ),
@@ -139,10 +136,19 @@ resource_attrs as (
 ),
 scopes as (
     select source_file, line_no, ri, rm, res_json,
-        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as sm
+        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as {scope_alias}
     from resource_attrs
 ),
-metrics as (
+"""
+
+
+EXPLODE_METRICS_SQL = """
+create or replace temp table _points as
+with bodies as (
+    select source_file, line_no, body as b
+    from _lines where line_error is null and has_metrics
+),
+""" + _resource_and_scope_ctes("resourceMetrics", "scopeMetrics", "sm") + """metrics as (
     select source_file, line_no, ri, si, rm, res_json, sm.scope as scope,
         generate_subscripts(sm.metrics, 1) as mi, unnest(sm.metrics) as m
     from scopes
@@ -198,29 +204,7 @@ with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_logs
 ),
-resources as (
-    select source_file, line_no,
-        generate_subscripts(b.resourceLogs, 1) as ri, unnest(b.resourceLogs) as rl
-    from bodies
-),
-resource_sorted as (
-    select source_file, line_no, ri, rl.scopeLogs as scope_list,
-        otlp_sorted_entries(rl.resource.attributes) as res_sorted
-    from resources
-),
-resource_unique as (
-    select * exclude (res_sorted), map_from_entries(otlp_unique_keys(res_sorted)) as rm
-    from resource_sorted
-),
-resource_attrs as (
-    select *, otlp_map_json(rm) as res_json from resource_unique
-),
-scopes as (
-    select source_file, line_no, ri, rm, res_json,
-        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as sl
-    from resource_attrs
-),
-records as (
+""" + _resource_and_scope_ctes("resourceLogs", "scopeLogs", "sl") + """records as (
     select source_file, line_no, ri, si, rm, res_json, sl.scope as scope,
         generate_subscripts(sl.logRecords, 1) as li, unnest(sl.logRecords) as r
     from scopes

@@ -13,6 +13,11 @@
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
 | ANALYTICS_SPARK_MASTER | local[2] |
+| ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
+| ANALYTICS_SERVING_READER_ROLE | analytics_reader, the NOLOGIN role that may read the published marts |
+| ANALYTICS_SERVING_LOCK_TIMEOUT_S | 5, how long a publish waits for a lock (a schema change) |
+| ANALYTICS_DAGSTER_STORAGE_URL | unset (SQLite under DAGSTER_HOME); a PostgreSQL URL for Dagster's storage |
+| ANALYTICS_WAREHOUSE_WAIT_S | 600, how long to wait for another process holding the DuckDB file |
 """
 
 from __future__ import annotations
@@ -104,3 +109,26 @@ def export_engine_environment() -> None:
     """
     os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
     os.environ["ANALYTICS_SPARK_WAREHOUSE"] = str(spark_warehouse())
+
+
+def serving_url() -> str | None:
+    """The PostgreSQL database the marts are published to (a libpq URL), or None."""
+    return os.environ.get("ANALYTICS_SERVING_URL") or None
+
+
+def serving_reader_role() -> str:
+    return os.environ.get("ANALYTICS_SERVING_READER_ROLE") or "analytics_reader"
+
+
+def serving_lock_timeout_s() -> float:
+    return float(os.environ.get("ANALYTICS_SERVING_LOCK_TIMEOUT_S") or 5)
+
+
+def dagster_storage_url() -> str | None:
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite."""
+    return os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+
+
+def warehouse_wait_s() -> float:
+    """How long a command waits for another process holding the DuckDB file."""
+    return float(os.environ.get("ANALYTICS_WAREHOUSE_WAIT_S") or 600)

@@ -20,10 +20,12 @@ class UsageError(Exception):
 
 
 def _parse_day(text: str, flag: str) -> date:
-    from orchestration.defs.partitions import parse_day
+    # not orchestration's parse_day: importing Dagster takes seconds, and `analytics run` says
+    # within them whether the warehouse is free
+    from datetime import datetime
 
     try:
-        return parse_day(text)
+        return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise UsageError(f"{flag} {text!r} is not a date of the form YYYY-MM-DD") from None
 

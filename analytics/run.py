@@ -32,15 +32,42 @@ def _configure_progress() -> None:
     logger.propagate = False
 
 
-def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
-    import duckdb
+def _say(message: str) -> None:
+    print(f"analytics: {message}", file=sys.stderr, flush=True)
 
+
+def _preflight_warehouse(warehouse: Path) -> None:
+    """Before the run starts: the warehouse opens for writing (a folder that cannot be made or
+    a file without permission fails here, in one line), after waiting, and saying so, for a
+    process outside the project that holds it."""
+    from analytics.cli import UsageError
+    from analytics.warehouse_lock import (
+        WarehouseBusy,
+        WarehouseUnavailable,
+        check_warehouse,
+        warehouse_lock,
+    )
+
+    try:
+        with warehouse_lock(warehouse, on_wait=_say):
+            check_warehouse(
+                warehouse, settings.warehouse_wait_s(), on_wait=_say,
+                config={"memory_limit": settings.duckdb_memory_limit()},
+            )
+    except (WarehouseBusy, WarehouseUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
+    from analytics.warehouse_lock import open_warehouse
     from orchestration.defs.ingestion.loader import date_range_of_landing
     from orchestration.defs.resources import warehouse_write_lock
 
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=_say,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
         try:
             return date_range_of_landing(con, landing)
         finally:
@@ -126,6 +153,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     home = prepare_environment()
     _configure_progress()
     warehouse = settings.warehouse_path()
+    _preflight_warehouse(warehouse)
     if start is None or end is None:
         first, last = _landing_range(landing, warehouse)
         if first is None:

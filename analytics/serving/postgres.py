@@ -75,7 +75,7 @@ def connect(url: str):
             f"cannot connect to the serving database {scrub_url(url)}: {one_line(exc, url)}; "
             "the DuckDB marts are built, and the next run publishes them"
         ) from None
-    except Exception as exc:  # a malformed URL: psycopg raises ProgrammingError or ValueError
+    except (ValueError, TypeError) as exc:  # a malformed URL
         raise ServingError(
             f"ANALYTICS_SERVING_URL is not a usable PostgreSQL URL ({scrub_url(url)}): "
             f"{one_line(exc, url)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
-from analytics.warehouse_lock import warehouse_lock
+from analytics.warehouse_lock import open_warehouse, warehouse_lock
 from orchestration.defs.progress import progress
 from orchestration.defs.transformation.project import dbt_project
 
@@ -38,6 +39,26 @@ def warehouse_write_lock(warehouse: str, log=None, timeout_s: float = 6 * 3600):
             log.info(message)
 
     return warehouse_lock(warehouse, on_wait=announce, timeout_s=timeout_s)
+
+
+class WarehouseResource(DuckDBResource):
+    """dagster-duckdb's resource, opening the file with analytics.warehouse_lock.open_warehouse:
+    another process holding it (a BI tool's connection) is announced at once and waited for up
+    to ANALYTICS_WAREHOUSE_WAIT_S, and a path that cannot be opened fails at once, in one line
+    (the base class retries any IO error ten times with backoff, 5 minutes in silence)."""
+
+    wait_s: float = 600
+
+    @contextmanager
+    def get_connection(self):
+        con = open_warehouse(
+            self.database, read_only=False, wait_s=self.wait_s, on_wait=progress,
+            config={"custom_user_agent": "dagster", **self.connection_config},
+        )
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def dbt_executable() -> str:
@@ -75,9 +96,10 @@ class AnalyticsDbtCliResource(DbtCliResource):
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
-            "duckdb": DuckDBResource(
+            "duckdb": WarehouseResource(
                 database=str(settings.warehouse_path()),
                 connection_config={"memory_limit": settings.duckdb_memory_limit()},
+                wait_s=settings.warehouse_wait_s(),
             ),
             "landing": LandingResource(
                 path=str(settings.landing_dir()), store_content=settings.store_content()

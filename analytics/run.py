@@ -178,7 +178,8 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     # A window dbt has already built is not rebuilt, so its tests give no new result; Dagster
     # warns once per check that the report goes on without them (it should), on stderr.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
-    relax_run_history_fsync()
+    if not settings.dagster_storage_url():  # the SQLite run history only
+        relax_run_history_fsync()
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import days_between, partition_range_tags

@@ -194,9 +194,9 @@ def test_readers_see_the_previous_state_or_the_new_one_never_a_mix(scenario):
 
 
 def test_reader_role_reads_and_a_login_without_it_is_refused(scenario):
-    postgres = scenario["postgres"]
+    server = scenario["postgres"]
     database = "serving_e2e"
-    with postgres.connect(database) as admin:
+    with server.connect(database) as admin:
         role = admin.execute(
             "select rolcanlogin from pg_roles where rolname = 'analytics_reader'"
         ).fetchone()
@@ -219,14 +219,14 @@ def test_reader_role_reads_and_a_login_without_it_is_refused(scenario):
         admin.execute("grant analytics_reader to bi_login")
         admin.execute("create role outsider login password 'out-pw'")
     healed = scenario["healed"][0]
-    with psycopg.connect(postgres.url(database, "bi_login", "bi-pw")) as bi:
+    with psycopg.connect(server.url(database, "bi_login", "bi-pw")) as bi:
         for mart, (_, rows) in healed.items():
             assert bi.execute(f"select count(*) from marts.{mart}").fetchone() == (len(rows),)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bi.execute("delete from marts.fct_org_daily")
-    with psycopg.connect(postgres.url(database, "outsider", "out-pw")) as outsider:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            outsider.execute("select count(*) from marts.fct_org_daily")
+    outsider = psycopg.connect(server.url(database, "outsider", "out-pw"))
+    with outsider, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        outsider.execute("select count(*) from marts.fct_org_daily")
 
 
 def test_postgres_down_fails_the_publish_alone_and_the_next_run_catches_up(scenario):

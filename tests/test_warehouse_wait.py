@@ -84,7 +84,7 @@ def test_run_goes_on_when_the_reader_lets_go(env, captures_landing):
     warehouse = Path(env["ANALYTICS_WAREHOUSE"])
     duckdb.connect(str(warehouse)).close()
     holder = hold(warehouse, seconds=6)
-    status, _, lines = run_watching(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
+    status, _, lines = run_watching(env, "run", "--start", "2026-11-24", "--end", "2026-11-24", timeout=600)
     holder.wait()
     assert status == 0, lines
     assert any("waiting for another process holding" in line for _, line in lines)

@@ -25,24 +25,24 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.ingestion.admin_api import client as client_module
-from orchestration.defs.ingestion.admin_api.assets import (
-    NO_KEY_MESSAGE,
-    admin_api_resource_from_env,
-    raw_admin_api,
-)
-from orchestration.defs.ingestion.admin_api.client import (
+from analytics.admin_api import client as client_module
+from analytics.admin_api.client import (
     AdminApiAuthError,
     AdminApiClient,
     AdminApiError,
     AdminApiRequestError,
 )
-from orchestration.defs.ingestion.admin_api.loader import load_days
-from orchestration.defs.ingestion.admin_api.pages import (
+from analytics.admin_api.loader import load_days
+from analytics.admin_api.pages import (
     MARKER_NAME,
     day_dir,
     fetch_missing_days,
     kept_pages,
+)
+from orchestration.defs.admin_api.assets import (
+    NO_KEY_MESSAGE,
+    admin_api_resource_from_env,
+    raw_admin_api,
 )
 from orchestration.defs.partitions import partition_range_tags
 from orchestration.defs.resources import LandingResource
@@ -583,7 +583,7 @@ def test_malformed_pages_and_items_are_quarantined_and_do_not_stop_the_load(tmp_
     assert con.execute("select count(*) from raw.admin_api_usage").fetchall() == [(2,)]
     assert con.execute("select count(*) from raw.quarantine where signal = 'admin_api'").fetchall() == [(5,)]
     assert con.execute(
-        "select pages, pages_quarantined, items_loaded, items_quarantined from raw.admin_api_loaded_days"
+        "select pages, pages_quarantined, items_loaded, items_quarantined from meta.admin_api_loaded_days"
     ).fetchall() == [(5, 3, 2, 2)]
     # a changed page is noticed without reload
     (folder / "page-2.json").write_bytes((FIXTURES / "guide-example.json").read_bytes())
@@ -595,7 +595,7 @@ def test_malformed_pages_and_items_are_quarantined_and_do_not_stop_the_load(tmp_
     load_days(con, landing, [day])
     assert con.execute("select count(*) from raw.admin_api_usage").fetchall() == [(0,)]
     assert con.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
-    assert con.execute("select count(*) from raw.admin_api_loaded_days").fetchall() == [(0,)]
+    assert con.execute("select count(*) from meta.admin_api_loaded_days").fetchall() == [(0,)]
     con.close()
 
 
@@ -665,7 +665,7 @@ def test_staging_turns_cents_into_dollars_and_names_api_keys(api, sleeps, env_ke
 
 
 def test_definitions_register_the_asset_resource_and_lineage(monkeypatch):
-    from analytics.instance import ensure_dbt_manifest
+    from orchestration.instance import ensure_dbt_manifest
 
     monkeypatch.delenv("ANTHROPIC_ADMIN_KEY", raising=False)
     ensure_dbt_manifest()  # what `analytics run` does before loading the definitions

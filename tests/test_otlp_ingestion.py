@@ -9,8 +9,8 @@ import os
 import duckdb
 import pytest
 
-from orchestration.defs.ingestion.landing_files import LandingDirError
-from orchestration.defs.ingestion.loader import RosterError, load_landing_dir, load_roster
+from analytics.ingest.landing_files import LandingDirError
+from analytics.ingest.loader import RosterError, load_landing_dir, load_roster
 from tests.conftest import CAPTURES
 from tests.otlp_variants import collector_encoding, merge_requests, read_lines, write_lines
 

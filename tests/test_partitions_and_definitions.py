@@ -11,12 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.defs.partitions import (
-    days_between,
-    dbt_vars_for,
-    parse_day,
-    partition_range_tags,
-)
+from analytics.dates import days_between, parse_day
+from orchestration.defs.partitions import dbt_vars_for, partition_range_tags
 from orchestration.defs.schedules import scheduled_window
 
 
@@ -42,8 +38,10 @@ def test_schedule_rebuilds_yesterday_and_the_lookback_days():
 
 def test_parse_day_rejects_non_dates():
     assert parse_day("2026-02-28") == date(2026, 2, 28)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a date that exists"):
         parse_day("2026-02-30")
+    with pytest.raises(ValueError, match="not a date of the form YYYY-MM-DD"):
+        parse_day("30.02.2026")
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.defs.ingestion import raw_parquet
-from orchestration.defs.ingestion.admin_api.loader import TABLES as ADMIN_API_TABLES
-from orchestration.defs.ingestion.admin_api.loader import create_admin_api_tables
-from orchestration.defs.ingestion.raw_schema import TABLES as RAW_TABLES
-from orchestration.defs.ingestion.raw_schema import _column_definitions
+from analytics.admin_api.loader import create_admin_api_tables
+from analytics.ingest import raw_parquet
+from analytics.ingest.raw_schema import TABLES as RAW_TABLES
+from analytics.ingest.raw_schema import _column_definitions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FILES = (
@@ -34,7 +33,7 @@ SPARK_TYPES = {
 
 
 def test_source_columns_are_the_raw_tables_columns_in_spark_types():
-    ddl = {**RAW_TABLES, **ADMIN_API_TABLES}
+    ddl = RAW_TABLES
     declared = {}
     for path in SOURCE_FILES:
         for source in yaml.safe_load(path.read_text())["sources"]:

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from analytics.report.browser import dump_dom, find_chromium, screenshot
-from analytics.report.cli import add_commands
+from analytics_cli.report import add_commands
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANALYTICS = Path(sys.executable).parent / "analytics"
@@ -426,7 +426,7 @@ def test_a_month_and_a_day_range(warehouse, expected, tmp_path):
 
 
 def test_bad_arguments_and_a_missing_warehouse_are_usage_errors(warehouse, tmp_path):
-    from analytics.cli import UsageError
+    from analytics_cli.main import UsageError
 
     out = tmp_path / "never.html"
     for argv, message in [
@@ -462,7 +462,7 @@ def roles_warehouse(warehouse, tmp_path) -> Path:
 
 
 def test_the_role_gate(roles_warehouse, tmp_path):
-    from analytics.cli import UsageError
+    from analytics_cli.main import UsageError
 
     refused = tmp_path / "refused.html"
     with pytest.raises(UsageError, match=r"viewer plain\.user@example\.com may not view analytics \(role: user\)"):
@@ -576,11 +576,11 @@ def test_the_dagster_asset_renders_the_page(warehouse, page, tmp_path):
 
 
 def test_the_analytics_command_has_report_and_export(warehouse):
-    from analytics.cli import build_parser
+    from analytics_cli.main import build_parser
 
     commands = build_parser()._subparsers._group_actions[0].choices
     if "report" not in commands:
-        pytest.skip("analytics/cli.py does not call analytics.report.cli.add_commands yet")
+        pytest.skip("analytics/cli.py does not call analytics_cli.report.add_commands yet")
     env = {**os.environ, "ANALYTICS_WAREHOUSE": str(warehouse)}
     shown = subprocess.run(
         [str(ANALYTICS), "report"], env=env, capture_output=True, text=True, timeout=120, check=False

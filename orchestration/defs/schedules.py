@@ -6,7 +6,8 @@ from datetime import timedelta
 import dagster as dg
 
 from analytics import settings
-from orchestration.defs.partitions import partition_range_tags, yesterday_utc
+from analytics.dates import yesterday_utc
+from orchestration.defs.partitions import partition_range_tags
 
 daily_pipeline = dg.define_asset_job(
     name="daily_pipeline",

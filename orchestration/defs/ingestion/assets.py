@@ -4,11 +4,13 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from analytics.ingest import checks as raw_checks
+from analytics.ingest.loader import load_landing_dir, load_roster
+from analytics.progress import progress
+from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.ingestion import checks
-from orchestration.defs.ingestion.loader import load_landing_dir, load_roster
 from orchestration.defs.partitions import daily_partitions, window_of
-from orchestration.defs.progress import progress
-from orchestration.defs.resources import LandingResource, warehouse_write_lock
+from orchestration.defs.resources import LandingResource
 
 RAW_OTLP_KEYS = {
     "otlp_metric_points": "One row per OTLP metric data point as delivered.",
@@ -60,8 +62,8 @@ def raw_otlp(
             f"{summary.log_records} events, {summary.quarantined} quarantined "
             f"({summary.seconds:.1f}s)"
         )
-        window_rows = checks.window_row_counts(con, window)
-        check_results = checks.otlp_check_results(con, summary)
+        window_rows = raw_checks.window_row_counts(con, window)
+        check_results = checks.otlp_check_results(raw_checks.reconcile(con), summary.quarantined)
     common = {
         "files_found": summary.files_found,
         "files_loaded": summary.files_loaded,

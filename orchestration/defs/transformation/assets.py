@@ -27,12 +27,12 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
-from orchestration.defs.ingestion.raw_parquet_assets import parquet_asset_key
+from analytics.progress import progress
+from analytics.warehouse import build_log
+from analytics.warehouse.lock import warehouse_write_lock
+from orchestration.dbt import dbt_project
 from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
-from orchestration.defs.progress import progress
-from orchestration.defs.resources import warehouse_write_lock
-from orchestration.defs.transformation import build_log
-from orchestration.defs.transformation.project import dbt_project
+from orchestration.defs.raw_parquet.assets import parquet_asset_key
 
 
 class LayeredTranslator(DagsterDbtTranslator):

@@ -15,7 +15,7 @@ key name) go to raw.quarantine with signal `admin_api`; they never stop the load
 
 Loading days replaces them: in one transaction the days' rows (and the quarantine rows of their
 folders) are deleted and the kept pages inserted, so a day with no pages left ends up empty and
-a rerun never doubles a row. raw.admin_api_loaded_days records the fingerprint of the pages each
+a rerun never doubles a row. meta.admin_api_loaded_days records the fingerprint of the pages each
 day was loaded from; a day whose pages have not changed is skipped (`reload` loads it anyway), so
 a rerun with nothing new writes nothing and dbt's build log sees the raw tables unchanged.
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from orchestration.defs.ingestion.raw_schema import create_raw_tables, create_tables
+from analytics.ingest.raw_schema import create_raw_tables
 
 from .pages import ADMIN_API_SUBDIR, kept_pages, relative_name, report_root
 
@@ -38,74 +38,7 @@ DAY_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXCERPT_CHARS = 200
 MAX_PAGE_BYTES = 512 * 1024 * 1024
 
-ADMIN_API_USAGE_COLUMNS = """
-    usage_date DATE NOT NULL,
-    actor_type VARCHAR NOT NULL,
-    email_address VARCHAR,
-    api_key_name VARCHAR,
-    organization_id VARCHAR,
-    customer_type VARCHAR,
-    subscription_type VARCHAR,
-    terminal_type VARCHAR,
-    is_remote BOOLEAN,
-    num_sessions BIGINT,
-    lines_added BIGINT,
-    lines_removed BIGINT,
-    commits BIGINT,
-    pull_requests BIGINT,
-    tool_actions_json VARCHAR,
-    model_breakdown_json VARCHAR,
-    item_json VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL,
-    page_number INTEGER NOT NULL,
-    item_index INTEGER NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
-"""
-
-ADMIN_API_TOOL_ACTIONS_COLUMNS = """
-    usage_date DATE NOT NULL,
-    source_file VARCHAR NOT NULL,
-    item_index INTEGER NOT NULL,
-    tool_key VARCHAR NOT NULL,
-    accepted BIGINT,
-    rejected BIGINT,
-    loaded_at TIMESTAMP NOT NULL
-"""
-
-ADMIN_API_MODEL_USAGE_COLUMNS = """
-    usage_date DATE NOT NULL,
-    source_file VARCHAR NOT NULL,
-    item_index INTEGER NOT NULL,
-    model_index INTEGER NOT NULL,
-    model VARCHAR,
-    input_tokens BIGINT,
-    output_tokens BIGINT,
-    cache_read_tokens BIGINT,
-    cache_creation_tokens BIGINT,
-    estimated_cost_amount DOUBLE,
-    estimated_cost_currency VARCHAR,
-    loaded_at TIMESTAMP NOT NULL
-"""
-
-# Bookkeeping: which pages each loaded day was built from, so a rerun skips unchanged days (and
-# the raw tables, whose row counts and load times dbt's build log fingerprints, stay as they are).
-ADMIN_API_LOADED_DAYS_COLUMNS = """
-    usage_date DATE PRIMARY KEY,
-    pages_fingerprint VARCHAR NOT NULL,
-    pages INTEGER NOT NULL,
-    pages_quarantined INTEGER NOT NULL,
-    items_loaded BIGINT NOT NULL,
-    items_quarantined BIGINT NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
-"""
-
 DATA_TABLES = ("admin_api_usage", "admin_api_tool_actions", "admin_api_model_usage")
-TABLES = {
-    "admin_api_usage": ADMIN_API_USAGE_COLUMNS,
-    "admin_api_tool_actions": ADMIN_API_TOOL_ACTIONS_COLUMNS,
-    "admin_api_model_usage": ADMIN_API_MODEL_USAGE_COLUMNS,
-    "admin_api_loaded_days": ADMIN_API_LOADED_DAYS_COLUMNS,
-}
 # Part of every day's fingerprint: a new version of the parsing below reloads every day once.
 LOADER_VERSION = "1"
 
@@ -269,9 +202,8 @@ class AdminApiLoadSummary:
 
 
 def create_admin_api_tables(con) -> None:
-    """raw.quarantine and the admin_api tables, with columns a newer version defines added."""
+    """raw.quarantine, the admin_api tables and their bookkeeping (all of raw_schema's DDL)."""
     create_raw_tables(con)
-    create_tables(con, TABLES)
 
 
 def _first_line(error: Exception, landing_dir: Path) -> str:
@@ -332,7 +264,7 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
     summary = AdminApiLoadSummary(days=len(days))
     loaded_before = dict(
         con.execute(
-            "select usage_date, pages_fingerprint from raw.admin_api_loaded_days "
+            "select usage_date, pages_fingerprint from meta.admin_api_loaded_days "
             "where usage_date in (select unnest(?::date[]))",
             [days],
         ).fetchall()
@@ -389,9 +321,9 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
             "select count(*) from raw.admin_api_usage "
             "where usage_date in (select day from _admin_api_days)"
         ).fetchall()[0][0]
-        for table in (*DATA_TABLES, "admin_api_loaded_days"):
+        for table in (*(f"raw.{t}" for t in DATA_TABLES), "meta.admin_api_loaded_days"):
             con.execute(
-                f"delete from raw.{table} where usage_date in (select day from _admin_api_days)"
+                f"delete from {table} where usage_date in (select day from _admin_api_days)"
             )
         con.execute(
             "delete from raw.quarantine where signal = ? and exists ("
@@ -409,7 +341,7 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
         )
         con.execute(
             """
-            insert into raw.admin_api_loaded_days
+            insert into meta.admin_api_loaded_days
             select d.day, d.fingerprint, d.pages,
                 (select count(*) from _admin_api_bad_pages b where b.folder_day = d.day),
                 (select count(*) from _admin_api_checked c where c.folder_day = d.day and c.reason is null),

@@ -28,6 +28,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from analytics.errors import (
+    AdminApiAuthError,
+    AdminApiError,
+    AdminApiRequestError,
+    AdminApiUnavailableError,
+)
+
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
 ANTHROPIC_VERSION = "2023-06-01"
@@ -47,20 +54,8 @@ logger = logging.getLogger(__name__)
 SLEEP: Callable[[float], None] = time.sleep
 
 
-class AdminApiError(Exception):
-    """The Admin API could not be used; the message says why (and never holds the key)."""
 
 
-class AdminApiAuthError(AdminApiError):
-    """The key is missing, malformed or refused (HTTP 401/403)."""
-
-
-class AdminApiRequestError(AdminApiError):
-    """The API refused this request for a reason retrying will not fix (a 4xx other than 429)."""
-
-
-class AdminApiUnavailableError(AdminApiError):
-    """No usable answer after every attempt (429/5xx/connection errors/garbled bodies)."""
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,16 @@ import sys
 from datetime import UTC, date
 
 from analytics import settings
-from analytics.report.cli import add_commands as add_report_commands
-
-
-class UsageError(Exception):
-    """Bad arguments or environment: printed as one line, exit status 2."""
+from analytics.dates import parse_day
+from analytics.errors import UsageError
+from analytics_cli.report import add_commands as add_report_commands
 
 
 def _parse_day(text: str, flag: str) -> date:
-    from orchestration.defs.partitions import parse_day
-
     try:
         return parse_day(text)
-    except ValueError:
-        raise UsageError(f"{flag} {text!r} is not a date of the form YYYY-MM-DD") from None
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def _require_landing_dir():
@@ -67,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
     landing = _require_landing_dir()
-    from analytics.run import run_pipeline
+    from orchestration.launcher import run_pipeline
 
     return run_pipeline(landing, start, end, reload=args.reload)
 
@@ -75,7 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     import os
 
-    from analytics.instance import ensure_dbt_manifest, prepare_environment
+    from orchestration.dbt import ensure_dbt_manifest
+    from orchestration.instance import prepare_environment
 
     _select_engine(args.engine)
     _require_landing_dir()

@@ -14,16 +14,17 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.defs.ingestion.admin_api.client import (
+from analytics.admin_api.client import (
     DEFAULT_BASE_URL,
     KEY_ENV_VAR,
     AdminApiClient,
 )
-from orchestration.defs.ingestion.admin_api.loader import AdminApiLoadSummary, load_days
-from orchestration.defs.ingestion.admin_api.pages import FetchSummary, fetch_missing_days
+from analytics.admin_api.loader import AdminApiLoadSummary, load_days
+from analytics.admin_api.pages import FetchSummary, fetch_missing_days
+from analytics.progress import progress
+from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.partitions import daily_partitions, window_of
-from orchestration.defs.progress import progress
-from orchestration.defs.resources import LandingResource, warehouse_write_lock
+from orchestration.defs.resources import LandingResource
 
 BASE_URL_ENV_VAR = "ANTHROPIC_BASE_URL"
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"

@@ -14,16 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from analytics import settings
-
-BUILD_LOG_DDL = """
-create table if not exists raw.dbt_builds (
-    window_start date not null,
-    window_end date not null,
-    fingerprint varchar not null,
-    built_at timestamp not null
-)
-"""
-
+from analytics.ingest.raw_schema import DBT_BUILDS_COLUMNS, META_SCHEMA, create_tables
 
 DBT_SOURCE_FOLDERS = ("models", "macros", "tests", "seeds")
 
@@ -42,7 +33,7 @@ def fingerprint(con, dbt_project_dir: Path) -> str:
             digest.update(path.read_bytes())
     tables = con.execute(
         "select table_name, list(column_name) from information_schema.columns "
-        "where table_schema = 'raw' and table_name <> 'dbt_builds' group by table_name order by table_name"
+        "where table_schema = 'raw' group by table_name order by table_name"
     ).fetchall()
     for table, columns in tables:
         loaded = "max(loaded_at)" if "loaded_at" in columns else "null"
@@ -52,10 +43,10 @@ def fingerprint(con, dbt_project_dir: Path) -> str:
 
 
 def is_up_to_date(con, window: tuple[date, date], current: str) -> bool:
-    con.execute(BUILD_LOG_DDL)
+    create_tables(con, {"dbt_builds": DBT_BUILDS_COLUMNS}, META_SCHEMA)
     return bool(
         con.execute(
-            "select count(*) from raw.dbt_builds "
+            "select count(*) from meta.dbt_builds "
             "where fingerprint = ? and window_start <= ? and window_end >= ?",
             [current, window[0], window[1]],
         ).fetchall()[0][0]
@@ -63,9 +54,9 @@ def is_up_to_date(con, window: tuple[date, date], current: str) -> bool:
 
 
 def record_build(con, window: tuple[date, date], current: str) -> None:
-    con.execute(BUILD_LOG_DDL)
-    con.execute("delete from raw.dbt_builds where fingerprint <> ?", [current])
+    create_tables(con, {"dbt_builds": DBT_BUILDS_COLUMNS}, META_SCHEMA)
+    con.execute("delete from meta.dbt_builds where fingerprint <> ?", [current])
     con.execute(
-        "insert into raw.dbt_builds values (?, ?, ?, current_timestamp::timestamp)",
+        "insert into meta.dbt_builds values (?, ?, ?, current_timestamp::timestamp)",
         [window[0], window[1], current],
     )

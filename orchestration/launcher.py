@@ -1,42 +1,31 @@
-"""`analytics run`: one Dagster run of the daily job over a UTC day range, with a summary."""
+"""The run launcher behind `analytics run`: one in-process Dagster run of the daily job over a
+UTC day range, recorded in the Dagster instance (so it shows in the UI), then its summary."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 import time
-import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from analytics import settings
-from analytics.instance import (
-    dagster_instance,
-    ensure_dbt_manifest,
-    prepare_environment,
-    relax_run_history_fsync,
-)
+from analytics import progress, settings
+from analytics.dates import days_between
+from analytics.errors import UsageError
+from analytics.summary import LoadCounts, summary_lines
+from orchestration.dbt import ensure_dbt_manifest
+from orchestration.instance import dagster_instance, prepare_environment
+from orchestration.patches import quiet_unexecuted_check_warnings
 
 JOB_NAME = "daily_pipeline"
 
-
-def _configure_progress() -> None:
-    logger = logging.getLogger("analytics.progress")
-    if not any(getattr(h, "_analytics", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("  %(message)s"))
-        handler._analytics = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
     import duckdb
 
-    from orchestration.defs.ingestion.loader import date_range_of_landing
-    from orchestration.defs.resources import warehouse_write_lock
+    from analytics.ingest.loader import date_range_of_landing
+    from analytics.warehouse.lock import warehouse_write_lock
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
@@ -62,69 +51,30 @@ def _failure_line(result) -> str:
     return "the run failed"
 
 
-def _materialization_metadata(result) -> dict[str, dict]:
-    found = {}
+def _load_counts(result) -> LoadCounts:
+    """What ingestion loaded, from the run's materialization metadata of the raw assets."""
+    found: dict[str, dict] = {}
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         found[materialization.asset_key.to_user_string()] = {
             key: value.value for key, value in materialization.metadata.items()
         }
-    return found
-
-
-def _print_summary(warehouse: Path, first: date, last: date, meta: dict, seconds: float) -> None:
-    from analytics.report.warehouse import connect_read_only
-    from orchestration.defs.resources import warehouse_write_lock
-
-    points = meta.get("raw/otlp_metric_points", {})
-    events = meta.get("raw/otlp_log_records", {})
-    quarantine = meta.get("raw/quarantine", {})
-    with warehouse_write_lock(str(warehouse)):
-        con = connect_read_only(warehouse)
-        try:
-            row = con.execute(
-                "select daily_active_users, sessions, lines_added, lines_removed, edit_accepts, "
-                "edit_rejects, accept_rate, spend_usd, spending_users "
-                "from marts.fct_org_daily where usage_date = ?",
-                [last],
-            ).fetchall()
-            quarantined_total = con.execute("select count(*) from raw.quarantine").fetchall()[0][0]
-        finally:
-            con.close()
-    from orchestration.defs.partitions import days_between
-
-    days = days_between(first, last)
-    print(f"\nDone in {seconds:.1f}s: {days} day(s) processed, {first} .. {last}")
-    print(
-        f"  loaded: {points.get('files_loaded', 0)} new file(s), "
-        f"{points.get('points_loaded', 0)} metric points, {events.get('events_loaded', 0)} events"
+    points = found.get("raw/otlp_metric_points", {})
+    events = found.get("raw/otlp_log_records", {})
+    quarantine = found.get("raw/quarantine", {})
+    return LoadCounts(
+        files=points.get("files_loaded", 0),
+        metric_points=points.get("points_loaded", 0),
+        events=events.get("events_loaded", 0),
+        lines_quarantined=quarantine.get("lines_quarantined", 0),
+        records_quarantined=quarantine.get("records_quarantined", 0),
     )
-    print(
-        f"  quarantined: {quarantine.get('lines_quarantined', 0)} line(s) and "
-        f"{quarantine.get('records_quarantined', 0)} record(s) this run, "
-        f"{quarantined_total} in raw.quarantine"
-    )
-    if row:
-        dau, sessions, added, removed, accepts, rejects, rate, spend, spenders = row[0]
-        rate_text = f"{rate:.1%}" if rate is not None else "n/a"
-        print(
-            f"  {last}: {dau} active user(s), {sessions} session(s), {added} lines accepted "
-            f"(+{added}/-{removed}), accept rate {rate_text} ({accepts}/{accepts + rejects}), "
-            f"${spend:,.2f} spent by {spenders} user(s)"
-        )
-    if settings.engine() == "spark":
-        print(f"  marts: Parquet tables in the Spark warehouse {settings.spark_warehouse()} (schema marts)")
-        print(f"  raw: {warehouse} (DuckDB) and Parquet in {settings.raw_parquet_dir()}")
-    else:
-        print(f"  warehouse: {warehouse} (schemas raw, staging, intermediate, marts)")
 
 
 def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bool = False) -> int:
-    from analytics.cli import UsageError
-
     started = time.perf_counter()
     home = prepare_environment()
-    _configure_progress()
+    progress.to_stderr()
     warehouse = settings.warehouse_path()
     if start is None or end is None:
         first, last = _landing_range(landing, warehouse)
@@ -146,14 +96,10 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
 
-    warnings.filterwarnings("ignore")
-    # A window dbt has already built is not rebuilt, so its tests give no new result; Dagster
-    # warns once per check that the report goes on without them (it should), on stderr.
-    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
-    relax_run_history_fsync()
+    quiet_unexecuted_check_warnings()
 
     from orchestration.definitions import defs
-    from orchestration.defs.partitions import days_between, partition_range_tags
+    from orchestration.defs.partitions import partition_range_tags
 
     days = days_between(start, end)
     print(f"analytics run: {start} .. {end} ({days} day(s)), landing {landing}", file=sys.stderr)
@@ -177,7 +123,8 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
             file=sys.stderr,
         )
         return 1
-    _print_summary(warehouse, start, end, _materialization_metadata(result), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    print("\n".join(summary_lines(warehouse, start, end, _load_counts(result), seconds)))
     return 0
 
 

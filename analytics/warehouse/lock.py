@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class WarehouseBusy(TimeoutError):
-    """Another process held the warehouse for longer than we were willing to wait."""
+from analytics.errors import WarehouseBusy
+from analytics.progress import progress
 
 
 @contextmanager
@@ -50,3 +49,14 @@ def warehouse_lock(
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def warehouse_write_lock(warehouse: str | Path, log=None, timeout_s: float = 6 * 3600):
+    """The warehouse lock, announcing a wait in the progress output and in `log` (a run's log)."""
+
+    def announce(message: str) -> None:
+        progress(message)
+        if log is not None:
+            log.info(message)
+
+    return warehouse_lock(warehouse, on_wait=announce, timeout_s=timeout_s)

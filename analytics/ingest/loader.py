@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from analytics.errors import RosterError
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
@@ -210,9 +211,6 @@ ROSTER_FILE = "members.csv"
 ROSTER_HEADER = ("email", "api_key_name", "user_ids", "team", "role")
 
 
-class RosterError(Exception):
-    """The roster file exists but cannot be read as the documented CSV."""
-
 
 def load_roster(con, landing_dir: Path) -> int:
     """Replace raw.roster with the landing folder's members.csv (empty when there is none).
@@ -303,7 +301,9 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
         found = _time_range_of_file(landed)
         if found is not None:
             days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
-    from .admin_api.loader import kept_days  # the Admin API pages kept in the landing folder
+    from analytics.admin_api.loader import (
+        kept_days,  # the Admin API pages kept in the landing folder
+    )
 
     days.extend(kept_days(landing_dir))
     return (min(days), max(days)) if days else (None, None)

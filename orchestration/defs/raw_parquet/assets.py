@@ -5,10 +5,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
-from orchestration.defs.ingestion.raw_parquet import PARTITIONED_TABLES, WHOLE_TABLES, publish
+from analytics.ingest.raw_parquet import PARTITIONED_TABLES, WHOLE_TABLES, publish
+from analytics.progress import progress
+from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.partitions import daily_partitions
-from orchestration.defs.progress import progress
-from orchestration.defs.resources import warehouse_write_lock
 
 PARQUET_KEY_PREFIX = "raw_parquet"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analytics.errors import UsageError
 
-def _usage_error(exc: Exception):
-    from analytics.cli import UsageError
 
+def _usage_error(exc: Exception) -> UsageError:
     return UsageError(str(exc))
 
 

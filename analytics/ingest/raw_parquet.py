@@ -11,7 +11,7 @@ sees the old day or the new day, never half of one. The partition column is in t
 name only (Hive style), as Spark expects.
 
 Which days changed is decided by a fingerprint per table and day (rows, and a hash of each
-row's key and load time), kept in `raw.parquet_partitions`: a day is written when its
+row's key and load time), kept in `meta.parquet_partitions`: a day is written when its
 fingerprint differs from the one last published, or its folder is missing; a day folder
 without rows in DuckDB (its files removed, or written for another warehouse) is removed. The
 Parquet layer thus mirrors DuckDB's raw tables, and a rerun with nothing new writes nothing.
@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from analytics.ingest.raw_schema import META_SCHEMA, PARQUET_PARTITIONS_COLUMNS, create_tables
+
 PARTITION_COLUMN = "usage_date"
 # Tables published per UTC day, and tables published whole (the roster is one small CSV).
 PARTITIONED_TABLES = (
@@ -41,17 +43,6 @@ WHOLE_TABLES = ("roster",)
 # The key under which a whole table's fingerprint is kept.
 WHOLE_TABLE_DAY = date(1900, 1, 1)
 STAGING_DIR = ".staging"
-
-BOOKKEEPING_DDL = """
-create table if not exists raw.parquet_partitions (
-    table_name VARCHAR NOT NULL,
-    usage_date DATE NOT NULL,
-    fingerprint VARCHAR NOT NULL,
-    row_count BIGINT NOT NULL,
-    published_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (table_name, usage_date)
-)
-"""
 
 
 @dataclass
@@ -158,7 +149,7 @@ def _day_folders(table_dir: Path) -> set[date]:
 
 def _published(con, table: str) -> dict[date, str]:
     rows = con.execute(
-        "select usage_date, fingerprint from raw.parquet_partitions where table_name = ?", [table]
+        "select usage_date, fingerprint from meta.parquet_partitions where table_name = ?", [table]
     ).fetchall()
     return dict(rows)
 
@@ -190,7 +181,7 @@ def _write_whole(con, table: str, staging: Path) -> None:
 def publish(con, root: Path, tables: tuple[str, ...] | None = None) -> PublishSummary:
     """Publish every changed day of the raw tables to Parquet under `root`."""
     con.execute("set TimeZone = 'UTC'")
-    con.execute(BOOKKEEPING_DDL)
+    create_tables(con, {"parquet_partitions": PARQUET_PARTITIONS_COLUMNS}, META_SCHEMA)
     summary = PublishSummary(root=root)
     staging_root = root / STAGING_DIR
     existing = {
@@ -245,10 +236,10 @@ def publish(con, root: Path, tables: tuple[str, ...] | None = None) -> PublishSu
         if not changed and not gone:
             continue
         con.execute("begin")
-        con.execute("delete from raw.parquet_partitions where table_name = ?", [table])
+        con.execute("delete from meta.parquet_partitions where table_name = ?", [table])
         if current:
             con.executemany(
-                "insert into raw.parquet_partitions values (?, ?, ?, ?, now())",
+                "insert into meta.parquet_partitions values (?, ?, ?, ?, now())",
                 [[table, day, fp, n] for day, (fp, n) in current.items()],
             )
         con.execute("commit")

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from analytics.errors import LandingDirError, UnreadableTail
+
 OTLP_SUBDIR = "otlp"
 OTLP_SUFFIXES = (".jsonl", ".jsonl.gz")
 # Lines are handed to DuckDB in chunks of about this many bytes, so memory stays flat in file size.
 CHUNK_BYTES = 64 * 1024 * 1024
 
-
-class LandingDirError(Exception):
-    """The landing folder is missing or unreadable."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,6 @@ def read_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
         if in_member:
             raise UnreadableTail("gzip stream ends before its end marker (truncated file)")
 
-
-class UnreadableTail(Exception):
-    """The rest of a file cannot be read (a damaged compressed stream)."""
 
 
 def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:

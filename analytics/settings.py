@@ -13,6 +13,14 @@
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
 | ANALYTICS_SPARK_MASTER | local[2] |
+| ANALYTICS_INGEST_BATCH_BYTES | 256 MiB: landed files are loaded in transactions of about this size |
+| ANTHROPIC_ADMIN_KEY | unset: the Admin API source loads kept pages only (the value is read by Dagster's EnvVar) |
+| ANTHROPIC_BASE_URL | https://api.anthropic.com |
+| CHROMIUM | the Chromium binary for screenshots (default: Debian's) |
+| ANALYTICS_FAILPOINT | tests only: kill the process at a named point |
+
+Every function reads the environment when called, never at import, so a process may change a
+variable (the CLI's --engine) and every later call sees it.
 """
 
 from __future__ import annotations
@@ -104,3 +112,32 @@ def export_engine_environment() -> None:
     """
     os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
     os.environ["ANALYTICS_SPARK_WAREHOUSE"] = str(spark_warehouse())
+
+
+def ingest_batch_bytes() -> int:
+    return int(os.environ.get("ANALYTICS_INGEST_BATCH_BYTES") or 256 * 1024 * 1024)
+
+
+ADMIN_KEY_ENV_VAR = "ANTHROPIC_ADMIN_KEY"
+DEFAULT_ADMIN_API_BASE_URL = "https://api.anthropic.com"
+
+
+def admin_key_set() -> bool:
+    """Whether an Admin API key is set. Its value is read only by Dagster's EnvVar, at run time."""
+    return bool(os.environ.get(ADMIN_KEY_ENV_VAR, "").strip())
+
+
+def admin_api_base_url() -> str:
+    return os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ADMIN_API_BASE_URL
+
+
+def chromium_binary() -> str | None:
+    return os.environ.get("CHROMIUM") or None
+
+
+def java_home() -> str | None:
+    return os.environ.get("JAVA_HOME") or None
+
+
+def failpoint_name() -> str | None:
+    return os.environ.get("ANALYTICS_FAILPOINT") or None

@@ -51,7 +51,7 @@ def _select_engine(engine: str | None) -> None:
             "the spark engine needs pyspark and dbt-spark: install the project with its spark "
             "extra (`python3 -m uv sync --extra spark`, or `pip install '.[spark]'`)"
         )
-    java_home = os.environ.get("JAVA_HOME")
+    java_home = settings.java_home()
     if not shutil.which("java") and not (java_home and os.path.exists(os.path.join(java_home, "bin", "java"))):
         raise UsageError("the spark engine needs a Java runtime (17 or newer): none on PATH or in JAVA_HOME")
 

@@ -88,11 +88,11 @@ def expected(warehouse) -> dict:
     # Team insights over the month to date equal the month's rows of fct_member_monthly
     team = {
         key: {"name": name, "type": mtype, "spend": spend, "lines": lines, "active_days": active_days,
-              "accept_rate": rate}
-        for key, name, mtype, spend, lines, active_days, rate in query(
+              "accept_rate": rate, "sessions": sessions}
+        for key, name, mtype, spend, lines, active_days, rate, sessions in query(
             warehouse,
             "select member_key, display_name, member_type, spend_usd, lines_added, active_days, "
-            "accept_rate from marts.fct_member_monthly where usage_month = ?", [start],
+            "accept_rate, sessions from marts.fct_member_monthly where usage_month = ?", [start],
         )
     }
     decisions = {
@@ -339,6 +339,8 @@ def assert_page_numbers(dom: Dom, expected: dict) -> None:
         assert number(cells["spend"]) == pytest.approx(want["spend"], abs=1e-6)
         assert number(cells["lines"]) == want["lines"]
         assert number(cells["active-days"]) == want["active_days"]
+        # distinct sessions in the month, as the mart counts them (not a sum of days)
+        assert number(cells["sessions"]) == want["sessions"]
         if want["accept_rate"] is None:
             assert cells["accept-rate"] == ""
         else:
@@ -411,7 +413,17 @@ def test_the_terminal_version_prints_the_cards_and_the_team(warehouse, expected)
     assert f"${now['spend']:,.2f}" in text
     for member in expected["team"].values():
         assert member["name"] in text
+    # the default page is the month to date: Team insights is the monthly mart, titled as such
+    assert "spend this month" in text and "lines this month" in text
+    assert "summed over days" not in text.split("Team insights")[1].split("What these")[0]
     assert "UTC" in text
+
+
+def test_team_insights_over_a_day_range_labels_summed_sessions(warehouse, expected):
+    code, text = cli(warehouse, "report", "--start", expected["start"].isoformat(),
+                     "--end", (expected["start"] + timedelta(days=6)).isoformat())
+    assert code == 0
+    assert "sessions (summed over days)" in text
 
 
 def test_a_month_and_a_day_range(warehouse, expected, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from analytics import settings
 from analytics.errors import RosterError
 from analytics.failpoints import failpoint
 
@@ -27,7 +27,6 @@ from .raw_schema import create_raw_tables
 
 # Files are loaded in transactions of about this many bytes: a crash loses at most one batch,
 # which the next run loads again.
-BATCH_BYTES = int(os.environ.get("ANALYTICS_INGEST_BATCH_BYTES") or 256 * 1024 * 1024)
 RAW_TABLES_BY_FILE = ("otlp_metric_points", "otlp_log_records", "quarantine")
 
 
@@ -100,12 +99,13 @@ def files_to_load(con, files: list[LandedFile], reload_window: tuple[date, date]
 
 
 def _batches(to_load: list[tuple[LandedFile, str]]):
+    batch_bytes = settings.ingest_batch_bytes()
     batch: list[tuple[LandedFile, str]] = []
     size = 0
     for item in to_load:
         batch.append(item)
         size += item[0].size_bytes
-        if size >= BATCH_BYTES:
+        if size >= batch_bytes:
             yield batch
             batch, size = [], 0
     if batch:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from analytics.report.data import Card
+from analytics.report.data import Card, PageData
 
 NOTES = (
     ("rejected", "Rejected suggestions are never counted as lines of code accepted."),
     ("deletions", "Later deletions are not tracked: lines accepted stay counted if edited or removed afterwards."),
     ("list-prices", "Spend is estimated at list prices from the client's cost metric; it is not the bill."),
     ("decisions", "Accept rate covers the decisions clients report (clients before 2.1 send none)."),
-    ("sessions", "Sessions are counted per day: a session active on two days counts on both."),
+    ("sessions", "Sessions per day count a session active on two days on both; a month's sessions count it once."),
     ("utc", "Days are UTC calendar days."),
 )
 
@@ -60,3 +60,12 @@ def change_direction(card: Card) -> str:
     if change is None:
         return "none"
     return "up" if change > 0 else "down" if change < 0 else "flat"
+
+
+def team_titles(page: PageData) -> dict[str, str]:
+    """Column titles of Team insights. For a calendar month they read as the Console's do and
+    show marts.fct_member_monthly; over other periods the sessions column adds up days, and
+    says so."""
+    if page.team_is_monthly:
+        return {"spend": "Spend this month", "lines": "Lines this month", "sessions": "Sessions"}
+    return {"spend": "Spend", "lines": "Lines accepted", "sessions": "Sessions (summed over days)"}

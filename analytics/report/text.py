@@ -39,9 +39,10 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
              fmt.percent(m.accept_rate), str(m.active_days), fmt.count(m.sessions)]
             for m in members
         ]
-        out += ["  " + line for line in _table(
-            ["member", "spend", "lines", "accept rate", "active days", "sessions"], rows, {1, 2, 3, 4, 5}
-        )]
+        titles = fmt.team_titles(page)
+        header = ["member", titles["spend"], titles["lines"], "accept rate", "active days",
+                  titles["sessions"]]
+        out += ["  " + line for line in _table([h.lower() for h in header], rows, {1, 2, 3, 4, 5})]
         if len(members) < len(page.team):
             out.append(f"  … and {len(page.team) - len(members)} more")
     else:

@@ -7,13 +7,13 @@ whatever pages are kept (fetched earlier, or dropped in by hand) are loaded.
 """
 
 
-import os
 from datetime import date, timedelta
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from analytics import settings
 from analytics.admin_api.client import (
     DEFAULT_BASE_URL,
     KEY_ENV_VAR,
@@ -26,7 +26,6 @@ from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
 
-BASE_URL_ENV_VAR = "ANTHROPIC_BASE_URL"
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
 RAW_ADMIN_API_KEYS = {
@@ -215,10 +214,9 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
 def admin_api_resource_from_env() -> AdminApiResource:
     """The resource as deployed: the key by reference to ANTHROPIC_ADMIN_KEY (dg.EnvVar, so its
     value is never written into Dagster's run storage), or no key when the variable is unset."""
-    has_key = bool(os.environ.get(KEY_ENV_VAR, "").strip())
     return AdminApiResource(
-        api_key=dg.EnvVar(KEY_ENV_VAR) if has_key else None,
-        base_url=os.environ.get(BASE_URL_ENV_VAR, "").strip() or DEFAULT_BASE_URL,
+        api_key=dg.EnvVar(KEY_ENV_VAR) if settings.admin_key_set() else None,
+        base_url=settings.admin_api_base_url(),
     )
 
 

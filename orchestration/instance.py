@@ -62,3 +62,62 @@ def dagster_instance():
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     return instance
+
+
+def tune_sqlite_run_storage() -> None:
+    """Write this process's Dagster run history (SQLite, WAL mode) cheaply.
+
+    Only SQLAlchemy's public event API and SQLite pragmas are used; no Dagster module is
+    touched (a PostgreSQL run storage, ANALYTICS_DAGSTER_STORAGE_URL, needs none of this).
+
+    Dagster's SQLite storage opens and closes a connection per event. With SQLite's default
+    (synchronous=FULL) every commit costs an fsync; and when the last connection to a WAL
+    database closes, SQLite checkpoints the WAL into the database (more fsyncs) and deletes
+    it, so the next event creates it again. Together that was most of an unchanged day's run.
+
+    So: synchronous=NORMAL, which in WAL mode is still consistent after a crash or power loss
+    (SQLite's documentation; at worst the last events before a power loss are lost), and one
+    idle connection per database file kept open for the life of the process, so closing
+    Dagster's connections does not checkpoint; SQLite still checkpoints every 1,000 pages,
+    and once when the process ends. The warehouse (DuckDB) is not affected.
+    """
+    import sqlite3
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(tune_sqlite_run_storage, "installed", False):
+        return
+    keepers: dict[str, sqlite3.Connection] = {}
+    attached: set[str] = set()
+    lock = threading.Lock()
+
+    def _keep_open(path: str) -> None:
+        if path in attached or not path or path == ":memory:" or path.startswith("file:"):
+            return
+        with lock:
+            keeper = keepers.get(path)
+            if keeper is None:
+                # a short busy timeout: if the file is locked, the next connection tries again
+                keeper = keepers[path] = sqlite3.connect(
+                    path, timeout=0.05, isolation_level=None, check_same_thread=False
+                )
+            # A connection holds the WAL open (and so prevents the checkpoint on close) once it
+            # has read the database in WAL mode; a new database turns WAL on in its first use.
+            # (journal_mode reports what the connection last read, so read first)
+            keeper.execute("select count(*) from sqlite_master").fetchall()
+            if keeper.execute("pragma journal_mode").fetchone()[0] == "wal":
+                attached.add(path)
+
+    @event.listens_for(Engine, "connect")
+    def _synchronous_normal(dbapi_connection, _record) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+            try:
+                path = dbapi_connection.execute("pragma database_list").fetchone()[2]
+                _keep_open(path)
+            except sqlite3.Error:
+                pass
+
+    tune_sqlite_run_storage.installed = True  # type: ignore[attr-defined]

@@ -14,7 +14,8 @@ from analytics.dates import days_between
 from analytics.errors import UsageError
 from analytics.summary import LoadCounts, summary_lines
 from orchestration.dbt import ensure_dbt_manifest
-from orchestration.instance import dagster_instance, prepare_environment
+from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
+from orchestration.partition_start import partitions_start, record_start
 from orchestration.patches import quiet_unexecuted_check_warnings
 
 JOB_NAME = "daily_pipeline"
@@ -64,8 +65,8 @@ def _load_counts(result) -> LoadCounts:
     quarantine = found.get("raw/quarantine", {})
     return LoadCounts(
         files=points.get("files_loaded", 0),
-        metric_points=points.get("points_loaded", 0),
-        events=events.get("events_loaded", 0),
+        metric_points=points.get("rows_loaded", 0),
+        events=events.get("rows_loaded", 0),
         lines_quarantined=quarantine.get("lines_quarantined", 0),
         records_quarantined=quarantine.get("records_quarantined", 0),
     )
@@ -83,11 +84,12 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
-    earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
+    record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
+    earliest = partitions_start()
     latest = datetime.now(UTC).date()
-    if start < earliest:
+    if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
         raise UsageError(
-            f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"
+            f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"
         )
     if end > latest:
         raise UsageError(f"{end} is in the future (today is {latest} UTC)")
@@ -97,6 +99,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         raise UsageError(str(exc)) from None
 
     quiet_unexecuted_check_warnings()
+    tune_sqlite_run_storage()
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import partition_range_tags

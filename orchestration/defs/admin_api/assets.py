@@ -14,6 +14,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from analytics import settings
+from analytics.admin_api import client as client_module
+from analytics.admin_api import loader as loader_module
 from analytics.admin_api.client import (
     DEFAULT_BASE_URL,
     KEY_ENV_VAR,
@@ -23,8 +25,10 @@ from analytics.admin_api.loader import AdminApiLoadSummary, load_days
 from analytics.admin_api.pages import FetchSummary, fetch_missing_days
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
+from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
+from orchestration.metadata import code_references, table_metadata
 
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
@@ -110,7 +114,11 @@ def _day_list(days, limit: int = 31) -> str:
 @dg.multi_asset(
     name="raw_admin_api",
     specs=[
-        dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb"})
+        dg.AssetSpec(
+            ["raw", name], description=text, group_name="raw", kinds={"duckdb", "python"},
+            owners=["team:analytics-engineering"],
+            metadata={**table_metadata(name), **code_references(__file__, loader_module.__file__, client_module.__file__)},
+        )
         for name, text in RAW_ADMIN_API_KEYS.items()
     ],
     check_specs=[FETCH_CHECK],
@@ -146,6 +154,7 @@ def raw_admin_api(
         )
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
         load = load_days(con, landing.dir, days, reload=config.reload)
+        counts = row_counts(con, [("raw", name) for name in RAW_ADMIN_API_KEYS], window)
 
     fetched = set(fetch.days_fetched) if fetch else set()
     from_kept = [d for d in load.days_with_pages if d not in fetched]
@@ -156,10 +165,10 @@ def raw_admin_api(
         f"{len(load.days_unchanged)} unchanged"
         + (f", {len(fetch.days_failed)} day(s) NOT fetched" if fetch and fetch.days_failed else "")
     )
-    yield from _results(window, days, fetch, load, from_kept)
+    yield from _results(window, days, fetch, load, from_kept, counts)
 
 
-def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept):
+def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept, counts):
     common = {
         "window": f"{window[0]} .. {window[1]} (exclusive)",
         "key_set": fetch is not None,
@@ -180,9 +189,9 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
             "days_loaded": len(load.days_loaded),
             "days_unchanged": len(load.days_unchanged),
             "pages_loaded": load.pages_read - load.pages_quarantined,
-            "rows": load.items_loaded,
+            "rows_loaded": load.items_loaded,
             "rows_replaced": load.rows_replaced,
-            "rows_in_window": load.rows_in_window,
+            "dagster/row_count": counts.get(("raw", "admin_api_usage"), 0),
             "pages_quarantined": load.pages_quarantined,
             "items_quarantined": load.items_quarantined,
             "quarantined": load.quarantined,
@@ -191,11 +200,13 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "admin_api_tool_actions"],
-        metadata={**common, "rows": load.tool_action_rows},
+        metadata={**common, "rows_loaded": load.tool_action_rows,
+                  "dagster/row_count": counts.get(("raw", "admin_api_tool_actions"), 0)},
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "admin_api_model_usage"],
-        metadata={**common, "rows": load.model_rows},
+        metadata={**common, "rows_loaded": load.model_rows,
+                  "dagster/row_count": counts.get(("raw", "admin_api_model_usage"), 0)},
     )
     failed = fetch.days_failed if fetch else {}
     yield dg.AssetCheckResult(

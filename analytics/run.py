@@ -76,9 +76,9 @@ def _print_summary(warehouse: Path, first: date, last: date, meta: dict, seconds
     from analytics.report.warehouse import connect_read_only
     from orchestration.defs.resources import warehouse_write_lock
 
-    points = meta.get("raw/otlp_metric_points", {})
-    events = meta.get("raw/otlp_log_records", {})
-    quarantine = meta.get("raw/quarantine", {})
+    points = meta.get("otlp/metric_points", {})
+    events = meta.get("otlp/log_records", {})
+    quarantine = meta.get("otlp/quarantine", {})
     with warehouse_write_lock(str(warehouse)):
         con = connect_read_only(warehouse)
         try:

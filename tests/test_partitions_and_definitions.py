@@ -61,7 +61,7 @@ def test_lineage_connects_raw_to_marts(defs):
         assert f"marts/{mart}" in keys
     # raw asset keys equal the dbt source keys, so staging depends on the ingestion assets
     staging = graph.get(dg.AssetKey(["staging", "stg_otlp__metric_points"]))
-    assert dg.AssetKey(["raw", "otlp_metric_points"]) in staging.parent_keys
+    assert dg.AssetKey(["otlp", "metric_points"]) in staging.parent_keys
     int_points = graph.get(dg.AssetKey(["intermediate", "int_metric_increments"]))
     assert dg.AssetKey(["staging", "stg_otlp__metric_points"]) in int_points.parent_keys
 
@@ -79,7 +79,7 @@ def test_dbt_tests_are_asset_checks(defs):
     assert "marts/fct_org_daily:assert_org_daily_equals_sum_of_members" in checks
     assert "marts/fct_tool_decisions:assert_rejected_suggestions_add_no_lines" in checks
     assert "marts/fct_org_daily:unique_fct_org_daily_usage_date" in checks
-    assert "raw/landed_files:every_line_accounted_for" in checks
+    assert "otlp/landed_files:every_line_accounted_for" in checks
 
 
 def test_job_and_schedule(defs):
@@ -119,7 +119,7 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
     )
     assert completed.stdout.splitlines() == [
         "['raw_parquet/otlp_metric_points']",
-        "['raw/otlp_metric_points']",
+        "['otlp/metric_points']",
         "['raw_parquet/roster']",
         "True True",
     ]

@@ -10,9 +10,10 @@ from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.progress import progress
 from orchestration.defs.resources import LandingResource, warehouse_write_lock
 
+# Keys are the dbt sources' (source otlp, table metric_points is raw.otlp_metric_points).
 RAW_OTLP_KEYS = {
-    "otlp_metric_points": "One row per OTLP metric data point as delivered.",
-    "otlp_log_records": "One row per OTLP log record (Claude Code event) as delivered.",
+    "metric_points": "One row per OTLP metric data point as delivered.",
+    "log_records": "One row per OTLP log record (Claude Code event) as delivered.",
     "quarantine": "Lines and records that could not be used, with file, line and reason.",
     "landed_files": "Manifest of landed files: hash, counts, day range.",
 }
@@ -25,7 +26,7 @@ class IngestConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb"})
+        dg.AssetSpec(["otlp", name], description=text, group_name="raw", kinds={"duckdb"})
         for name, text in RAW_OTLP_KEYS.items()
     ],
     check_specs=checks.OTLP_CHECK_SPECS,
@@ -69,15 +70,15 @@ def raw_otlp(
         "window": f"{window[0]} .. {window[1]} (exclusive)",
     }
     yield dg.MaterializeResult(
-        asset_key=["raw", "otlp_metric_points"],
+        asset_key=["otlp", "metric_points"],
         metadata={**common, "points_loaded": summary.metric_points, "rows_in_window": window_rows["points"]},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "otlp_log_records"],
+        asset_key=["otlp", "log_records"],
         metadata={**common, "events_loaded": summary.log_records, "rows_in_window": window_rows["events"]},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "quarantine"],
+        asset_key=["otlp", "quarantine"],
         metadata={
             **common,
             "lines_quarantined": summary.lines_quarantined,
@@ -85,14 +86,14 @@ def raw_otlp(
         },
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "landed_files"],
+        asset_key=["otlp", "landed_files"],
         metadata={**common, "lines_read": summary.lines_read, "seconds": round(summary.seconds, 3)},
     )
     yield from check_results
 
 
 @dg.asset(
-    key=["raw", "roster"],
+    key=["roster", "members"],
     group_name="raw",
     kinds={"duckdb"},
     partitions_def=daily_partitions,

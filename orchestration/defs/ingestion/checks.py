@@ -8,12 +8,12 @@ import dagster as dg
 
 QUARANTINE_CHECK = dg.AssetCheckSpec(
     "no_quarantined_input",
-    asset=dg.AssetKey(["raw", "quarantine"]),
+    asset=dg.AssetKey(["otlp", "quarantine"]),
     description="Warns when landed files hold lines or records that could not be used.",
 )
 RECONCILIATION_CHECK = dg.AssetCheckSpec(
     "every_line_accounted_for",
-    asset=dg.AssetKey(["raw", "landed_files"]),
+    asset=dg.AssetKey(["otlp", "landed_files"]),
     description=(
         "For every landed file: lines read = lines loaded + lines quarantined, and the raw "
         "tables hold exactly the records the manifest counted."

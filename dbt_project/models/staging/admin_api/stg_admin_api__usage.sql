@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('raw_admin_api', 'admin_api_usage') }}
+    select * from {{ source('admin_api', 'usage') }}
 
 ),
 

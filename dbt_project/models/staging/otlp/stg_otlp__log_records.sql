@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'otlp_log_records') }}
+    select * from {{ source('otlp', 'log_records') }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'otlp_metric_points') }}
+    select * from {{ source('otlp', 'metric_points') }}
 
 ),
 

@@ -28,18 +28,19 @@ from orchestration.defs.resources import LandingResource, warehouse_write_lock
 BASE_URL_ENV_VAR = "ANTHROPIC_BASE_URL"
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
+# Keys are the dbt sources' (source admin_api, table usage is raw.admin_api_usage).
 RAW_ADMIN_API_KEYS = {
-    "admin_api_usage": (
+    "usage": (
         "One row per Claude Code usage report item of the Admin API (an actor's UTC day: "
         "sessions, lines, commits, PRs), from the pages kept under admin_api/claude_code/."
     ),
-    "admin_api_tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
-    "admin_api_model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
+    "tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
+    "model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
 }
 
 FETCH_CHECK = dg.AssetCheckSpec(
     "every_day_fetched",
-    asset=dg.AssetKey(["raw", "admin_api_usage"]),
+    asset=dg.AssetKey(["admin_api", "usage"]),
     description=(
         "Fails when a day of the run's window could not be fetched from the Admin API (the API "
         "refused it or stayed unavailable); kept pages of every day are loaded anyway. Passes "
@@ -110,7 +111,7 @@ def _day_list(days, limit: int = 31) -> str:
 @dg.multi_asset(
     name="raw_admin_api",
     specs=[
-        dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb"})
+        dg.AssetSpec(["admin_api", name], description=text, group_name="raw", kinds={"duckdb"})
         for name, text in RAW_ADMIN_API_KEYS.items()
     ],
     check_specs=[FETCH_CHECK],
@@ -166,7 +167,7 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         "days_in_window": len(days),
     }
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_usage"],
+        asset_key=["admin_api", "usage"],
         metadata={
             **common,
             "days_fetched": len(fetch.days_fetched) if fetch else 0,
@@ -190,11 +191,11 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         },
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_tool_actions"],
+        asset_key=["admin_api", "tool_actions"],
         metadata={**common, "rows": load.tool_action_rows},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_model_usage"],
+        asset_key=["admin_api", "model_usage"],
         metadata={**common, "rows": load.model_rows},
     )
     failed = fetch.days_failed if fetch else {}

@@ -104,7 +104,7 @@ class LayeredTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props.get("resource_type") == "source" and settings.engine() == "spark":
-            return self._source_key_for_spark(dbt_resource_props["name"])
+            return self._source_key_for_spark(dbt_resource_props["identifier"])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

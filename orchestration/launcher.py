@@ -60,9 +60,9 @@ def _load_counts(result) -> LoadCounts:
         found[materialization.asset_key.to_user_string()] = {
             key: value.value for key, value in materialization.metadata.items()
         }
-    points = found.get("raw/otlp_metric_points", {})
-    events = found.get("raw/otlp_log_records", {})
-    quarantine = found.get("raw/quarantine", {})
+    points = found.get("otlp/metric_points", {})
+    events = found.get("otlp/log_records", {})
+    quarantine = found.get("otlp/quarantine", {})
     return LoadCounts(
         files=points.get("files_loaded", 0),
         metric_points=points.get("rows_loaded", 0),

@@ -265,9 +265,9 @@ def query(paths, sql: str, params=None) -> list[tuple]:
 def usage_metadata(result) -> dict:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        if materialization.asset_key == dg.AssetKey(["raw", "admin_api_usage"]):
+        if materialization.asset_key == dg.AssetKey(["admin_api", "usage"]):
             return {k: v.value for k, v in materialization.metadata.items()}
-    raise AssertionError("no materialization of raw/admin_api_usage")
+    raise AssertionError("no materialization of admin_api/usage")
 
 
 def files_containing(root: Path, needle: bytes) -> list[str]:
@@ -672,15 +672,15 @@ def test_definitions_register_the_asset_resource_and_lineage(monkeypatch):
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    usage = graph.get(dg.AssetKey(["raw", "admin_api_usage"]))
+    usage = graph.get(dg.AssetKey(["admin_api", "usage"]))
     assert usage.group_name == "raw"
     assert usage.backfill_policy == dg.BackfillPolicy.single_run()
     assert usage.partitions_def is not None
     staging = graph.get(dg.AssetKey(["staging", "stg_admin_api__usage"]))
-    assert dg.AssetKey(["raw", "admin_api_usage"]) in staging.parent_keys
+    assert dg.AssetKey(["admin_api", "usage"]) in staging.parent_keys
     models = graph.get(dg.AssetKey(["staging", "stg_admin_api__model_usage"]))
-    assert dg.AssetKey(["raw", "admin_api_model_usage"]) in models.parent_keys
+    assert dg.AssetKey(["admin_api", "model_usage"]) in models.parent_keys
     assert "admin_api" in defs.resources
-    assert "raw/admin_api_usage:every_day_fetched" in {
+    assert "admin_api/usage:every_day_fetched" in {
         k.to_user_string() for k in graph.asset_check_keys
     }

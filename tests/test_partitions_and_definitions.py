@@ -60,7 +60,7 @@ def test_lineage_connects_raw_to_marts(defs):
         assert f"marts/{mart}" in keys
     # raw asset keys equal the dbt source keys, so staging depends on the ingestion assets
     staging = graph.get(dg.AssetKey(["staging", "stg_otlp__metric_points"]))
-    assert dg.AssetKey(["raw", "otlp_metric_points"]) in staging.parent_keys
+    assert dg.AssetKey(["otlp", "metric_points"]) in staging.parent_keys
     int_points = graph.get(dg.AssetKey(["intermediate", "int_metric_increments"]))
     assert dg.AssetKey(["staging", "stg_otlp__metric_points"]) in int_points.parent_keys
 
@@ -78,7 +78,7 @@ def test_dbt_tests_are_asset_checks(defs):
     assert "marts/fct_org_daily:assert_org_daily_equals_sum_of_members" in checks
     assert "marts/fct_tool_decisions:assert_rejected_suggestions_add_no_lines" in checks
     assert "marts/fct_org_daily:unique_fct_org_daily_usage_date" in checks
-    assert "raw/landed_files:every_line_accounted_for" in checks
+    assert "otlp/landed_files:every_line_accounted_for" in checks
 
 
 def test_job_and_schedule(defs):
@@ -118,7 +118,7 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
     )
     assert completed.stdout.splitlines() == [
         "['raw_parquet/otlp_metric_points']",
-        "['raw/otlp_metric_points']",
+        "['otlp/metric_points']",
         "['raw_parquet/roster']",
         "True True",
     ]
@@ -141,7 +141,7 @@ def test_every_asset_check_says_what_it_asserts(defs):
 def test_assets_carry_owners_kinds_tables_columns_and_code(defs):
     specs = {key: spec for asset in defs.assets if isinstance(asset, dg.AssetsDefinition)
              for key, spec in asset.specs_by_key.items()}
-    for key in (["raw", "otlp_metric_points"], ["raw", "roster"], ["raw", "admin_api_usage"],
+    for key in (["otlp", "metric_points"], ["roster", "members"], ["admin_api", "usage"],
                 ["marts", "fct_org_daily"], ["staging", "stg_otlp__metric_points"]):
         spec = specs[dg.AssetKey(key)]
         assert spec.owners, key
@@ -150,10 +150,10 @@ def test_assets_carry_owners_kinds_tables_columns_and_code(defs):
         columns = spec.metadata["dagster/column_schema"].columns
         assert columns, key
         assert "dagster/code_references" in spec.metadata, key
-    raw_columns = [c.name for c in specs[dg.AssetKey(["raw", "otlp_metric_points"])]
+    raw_columns = [c.name for c in specs[dg.AssetKey(["otlp", "metric_points"])]
                    .metadata["dagster/column_schema"].columns]
     assert raw_columns[:3] == ["usage_date", "point_time", "time_unix_nano"]
-    assert specs[dg.AssetKey(["raw", "otlp_metric_points"])].metadata["dagster/table_name"] == \
+    assert specs[dg.AssetKey(["otlp", "metric_points"])].metadata["dagster/table_name"] == \
         "raw.otlp_metric_points"
     assert "dbt" in specs[dg.AssetKey(["marts", "fct_org_daily"])].kinds
 

@@ -32,18 +32,19 @@ from orchestration.metadata import code_references, table_metadata
 
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
+# Keys are the dbt sources' (source admin_api, table usage is raw.admin_api_usage).
 RAW_ADMIN_API_KEYS = {
-    "admin_api_usage": (
+    "usage": (
         "One row per Claude Code usage report item of the Admin API (an actor's UTC day: "
         "sessions, lines, commits, PRs), from the pages kept under admin_api/claude_code/."
     ),
-    "admin_api_tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
-    "admin_api_model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
+    "tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
+    "model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
 }
 
 FETCH_CHECK = dg.AssetCheckSpec(
     "every_day_fetched",
-    asset=dg.AssetKey(["raw", "admin_api_usage"]),
+    asset=dg.AssetKey(["admin_api", "usage"]),
     description=(
         "Fails when a day of the run's window could not be fetched from the Admin API (the API "
         "refused it or stayed unavailable); kept pages of every day are loaded anyway. Passes "
@@ -115,9 +116,9 @@ def _day_list(days, limit: int = 31) -> str:
     name="raw_admin_api",
     specs=[
         dg.AssetSpec(
-            ["raw", name], description=text, group_name="raw", kinds={"duckdb", "python"},
+            ["admin_api", name], description=text, group_name="raw", kinds={"duckdb", "python"},
             owners=["team:analytics-engineering"],
-            metadata={**table_metadata(name), **code_references(__file__, loader_module.__file__, client_module.__file__)},
+            metadata={**table_metadata(f"admin_api_{name}"), **code_references(__file__, loader_module.__file__, client_module.__file__)},
         )
         for name, text in RAW_ADMIN_API_KEYS.items()
     ],
@@ -154,7 +155,7 @@ def raw_admin_api(
         )
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
         load = load_days(con, landing.dir, days, reload=config.reload)
-        counts = row_counts(con, [("raw", name) for name in RAW_ADMIN_API_KEYS], window)
+        counts = row_counts(con, [("raw", f"admin_api_{name}") for name in RAW_ADMIN_API_KEYS], window)
 
     fetched = set(fetch.days_fetched) if fetch else set()
     from_kept = [d for d in load.days_with_pages if d not in fetched]
@@ -175,7 +176,7 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         "days_in_window": len(days),
     }
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_usage"],
+        asset_key=["admin_api", "usage"],
         metadata={
             **common,
             "days_fetched": len(fetch.days_fetched) if fetch else 0,
@@ -199,12 +200,12 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         },
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_tool_actions"],
+        asset_key=["admin_api", "tool_actions"],
         metadata={**common, "rows_loaded": load.tool_action_rows,
                   "dagster/row_count": counts.get(("raw", "admin_api_tool_actions"), 0)},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_model_usage"],
+        asset_key=["admin_api", "model_usage"],
         metadata={**common, "rows_loaded": load.model_rows,
                   "dagster/row_count": counts.get(("raw", "admin_api_model_usage"), 0)},
     )

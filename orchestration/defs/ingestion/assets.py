@@ -21,11 +21,13 @@ from orchestration.metadata import code_references, table_metadata
 OWNERS = ["team:analytics-engineering"]
 CODE = code_references(__file__, loader.__file__, otlp_sql.__file__)
 
+# Keys are the dbt sources' (source otlp, table metric_points is raw.otlp_metric_points):
+# asset name -> (raw table, description)
 RAW_OTLP_KEYS = {
-    "otlp_metric_points": "One row per OTLP metric data point as delivered.",
-    "otlp_log_records": "One row per OTLP log record (Claude Code event) as delivered.",
-    "quarantine": "Lines and records that could not be used, with file, line and reason.",
-    "landed_files": "Manifest of landed files: hash, counts, day range.",
+    "metric_points": ("otlp_metric_points", "One row per OTLP metric data point as delivered."),
+    "log_records": ("otlp_log_records", "One row per OTLP log record (Claude Code event) as delivered."),
+    "quarantine": ("quarantine", "Lines and records that could not be used, with file, line and reason."),
+    "landed_files": ("landed_files", "Manifest of landed files: hash, counts, day range."),
 }
 
 
@@ -37,10 +39,10 @@ class IngestConfig(dg.Config):
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["raw", name], description=text, group_name="raw", kinds={"duckdb", "python"},
-            owners=OWNERS, metadata={**table_metadata(name), **CODE},
+            ["otlp", name], description=text, group_name="raw", kinds={"duckdb", "python"},
+            owners=OWNERS, metadata={**table_metadata(table), **CODE},
         )
-        for name, text in RAW_OTLP_KEYS.items()
+        for name, (table, text) in RAW_OTLP_KEYS.items()
     ],
     check_specs=checks.OTLP_CHECK_SPECS,
     partitions_def=daily_partitions,
@@ -74,7 +76,7 @@ def raw_otlp(
             f"{summary.log_records} events, {summary.quarantined} quarantined "
             f"({summary.seconds:.1f}s)"
         )
-        counts = row_counts(con, [("raw", name) for name in RAW_OTLP_KEYS], window)
+        counts = row_counts(con, [("raw", table) for table, _ in RAW_OTLP_KEYS.values()], window)
         check_results = checks.otlp_check_results(raw_checks.reconcile(con), summary.quarantined)
         check_results.append(checks.freshness_result(
             raw_checks.newest_record_time(con), datetime.now(UTC), settings.freshness_hours()
@@ -87,8 +89,8 @@ def raw_otlp(
     }
     # dagster/row_count: the table's rows in the run's days (all its rows where it has no day)
     loaded = {
-        "otlp_metric_points": {"rows_loaded": summary.metric_points},
-        "otlp_log_records": {"rows_loaded": summary.log_records},
+        "metric_points": {"rows_loaded": summary.metric_points},
+        "log_records": {"rows_loaded": summary.log_records},
         "quarantine": {
             "lines_quarantined": summary.lines_quarantined,
             "records_quarantined": summary.records_quarantined,
@@ -96,15 +98,16 @@ def raw_otlp(
         "landed_files": {"lines_read": summary.lines_read, "seconds": round(summary.seconds, 3)},
     }
     for name, extra in loaded.items():
+        table = RAW_OTLP_KEYS[name][0]
         yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={**common, **extra, "dagster/row_count": counts.get(("raw", name), 0)},
+            asset_key=["otlp", name],
+            metadata={**common, **extra, "dagster/row_count": counts.get(("raw", table), 0)},
         )
     yield from check_results
 
 
 @dg.asset(
-    key=["raw", "roster"],
+    key=["roster", "members"],
     group_name="raw",
     kinds={"duckdb", "python"},
     owners=OWNERS,

@@ -10,12 +10,12 @@ from analytics.ingest.checks import Reconciliation
 
 QUARANTINE_CHECK = dg.AssetCheckSpec(
     "no_quarantined_input",
-    asset=dg.AssetKey(["raw", "quarantine"]),
+    asset=dg.AssetKey(["otlp", "quarantine"]),
     description="Warns when landed files hold lines or records that could not be used.",
 )
 RECONCILIATION_CHECK = dg.AssetCheckSpec(
     "every_line_accounted_for",
-    asset=dg.AssetKey(["raw", "landed_files"]),
+    asset=dg.AssetKey(["otlp", "landed_files"]),
     description=(
         "For every landed file: lines read = lines loaded + lines quarantined, and the raw "
         "tables hold exactly the records the manifest counted."
@@ -23,7 +23,7 @@ RECONCILIATION_CHECK = dg.AssetCheckSpec(
 )
 FRESHNESS_CHECK = dg.AssetCheckSpec(
     "telemetry_is_fresh",
-    asset=dg.AssetKey(["raw", "otlp_log_records"]),
+    asset=dg.AssetKey(["otlp", "log_records"]),
     description=(
         "Warns when the newest telemetry record (metric point or event) is older than "
         "ANALYTICS_FRESHNESS_HOURS (default 24): Claude Code clients or the collector stopped "

@@ -24,6 +24,11 @@
 
 Every function reads the environment when called, never at import, so a process may change a
 variable (the CLI's --engine) and every later call sees it.
+| ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
+| ANALYTICS_SERVING_READER_ROLE | analytics_reader, the NOLOGIN role that may read the published marts |
+| ANALYTICS_SERVING_LOCK_TIMEOUT_S | 5, how long a publish waits for a lock (a schema change) |
+| ANALYTICS_DAGSTER_STORAGE_URL | unset (SQLite under DAGSTER_HOME); a PostgreSQL URL for Dagster's storage |
+| ANALYTICS_WAREHOUSE_WAIT_S | 600, how long to wait for another process holding the DuckDB file |
 """
 
 from __future__ import annotations
@@ -161,3 +166,26 @@ def java_home() -> str | None:
 
 def failpoint_name() -> str | None:
     return os.environ.get("ANALYTICS_FAILPOINT") or None
+
+
+def serving_url() -> str | None:
+    """The PostgreSQL database the marts are published to (a libpq URL), or None."""
+    return os.environ.get("ANALYTICS_SERVING_URL") or None
+
+
+def serving_reader_role() -> str:
+    return os.environ.get("ANALYTICS_SERVING_READER_ROLE") or "analytics_reader"
+
+
+def serving_lock_timeout_s() -> float:
+    return float(os.environ.get("ANALYTICS_SERVING_LOCK_TIMEOUT_S") or 5)
+
+
+def dagster_storage_url() -> str | None:
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite."""
+    return os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+
+
+def warehouse_wait_s() -> float:
+    """How long a command waits for another process holding the DuckDB file."""
+    return float(os.environ.get("ANALYTICS_WAREHOUSE_WAIT_S") or 600)

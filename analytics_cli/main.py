@@ -24,6 +24,27 @@ def _parse_day(text: str, flag: str) -> date:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+def _preflight_warehouse() -> None:
+    """Before Dagster is imported (seconds): the warehouse opens for writing, after waiting, and
+    saying so at once, for a process outside the project that holds it; a folder that cannot be
+    made or a file without permission fails here, in one line."""
+    from analytics.errors import WarehouseBusy, WarehouseUnavailable
+    from analytics.warehouse.lock import check_warehouse, warehouse_lock
+
+    def say(message: str) -> None:
+        print(f"analytics: {message}", file=sys.stderr, flush=True)
+
+    warehouse = settings.warehouse_path()
+    try:
+        with warehouse_lock(warehouse, on_wait=say):
+            check_warehouse(
+                warehouse, settings.warehouse_wait_s(), on_wait=say,
+                config={"memory_limit": settings.duckdb_memory_limit()},
+            )
+    except (WarehouseBusy, WarehouseUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _require_landing_dir():
     landing = settings.landing_dir()
     if not landing.is_dir():
@@ -63,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
     landing = _require_landing_dir()
+    _preflight_warehouse()
     from orchestration.launcher import run_pipeline
 
     return run_pipeline(landing, start, end, reload=args.reload)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from analytics import settings
 
+_HEADER_BEFORE = "# Written by `analytics` on first use; edit freely, it is not overwritten.\n"
 DAGSTER_YAML = """\
-# Written by `analytics` on first use; edit freely, it is not overwritten.
+# Written by `analytics` (SQLite under DAGSTER_HOME); replaced by deploy/dagster.yaml while
+# unchanged when ANALYTICS_DAGSTER_STORAGE_URL is set. Edit freely: an edited file is kept.
 telemetry:
   enabled: false
 nux:
@@ -24,13 +26,43 @@ run_monitoring:
 """
 
 
+# With ANALYTICS_DAGSTER_STORAGE_URL: the deployment's instance file, storage in PostgreSQL.
+POSTGRES_DAGSTER_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
+
+
+def instance_yaml() -> str:
+    """The dagster.yaml for the current settings: SQLite under DAGSTER_HOME by default, or
+    PostgreSQL (dagster-postgres) for runs, event logs and schedules when
+    ANALYTICS_DAGSTER_STORAGE_URL is set (the URL itself stays in the environment)."""
+    if settings.dagster_storage_url():
+        return POSTGRES_DAGSTER_YAML.read_text()
+    return DAGSTER_YAML
+
+
+def _write_instance_yaml(config: Path) -> None:
+    """Write dagster.yaml when missing, or when it is one we wrote for other settings (SQLite
+    then PostgreSQL, or back); a file edited by hand is left as it is, with a warning when it
+    ignores ANALYTICS_DAGSTER_STORAGE_URL."""
+    wanted = instance_yaml()
+    current = config.read_text() if config.exists() else None
+    if current == wanted:
+        return
+    legacy = _HEADER_BEFORE + DAGSTER_YAML.split("\n", 2)[2]
+    if current is None or current in (DAGSTER_YAML, legacy, POSTGRES_DAGSTER_YAML.read_text()):
+        config.write_text(wanted)
+    elif settings.dagster_storage_url() and "postgres" not in current:
+        print(
+            f"analytics: warning: {config} was edited and has no postgres storage; "
+            "ANALYTICS_DAGSTER_STORAGE_URL is not used (copy deploy/dagster.yaml there)",
+            file=sys.stderr,
+        )
+
+
 def prepare_environment() -> Path:
     """Set the variables Dagster and dbt read, and create DAGSTER_HOME with its dagster.yaml."""
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    _write_instance_yaml(home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ["ANALYTICS_WAREHOUSE"] = str(settings.warehouse_path())

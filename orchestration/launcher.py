@@ -12,7 +12,9 @@ from pathlib import Path
 from analytics import progress, settings
 from analytics.dates import days_between
 from analytics.errors import UsageError
+from analytics.ingest.loader import date_range_of_landing
 from analytics.summary import LoadCounts, summary_lines
+from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
 from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
 from orchestration.partition_start import partitions_start, record_start
@@ -23,14 +25,11 @@ JOB_NAME = "daily_pipeline"
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
-    import duckdb
-
-    from analytics.ingest.loader import date_range_of_landing
-    from analytics.warehouse.lock import warehouse_write_lock
-
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
         try:
             return date_range_of_landing(con, landing)
         finally:
@@ -99,7 +98,8 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         raise UsageError(str(exc)) from None
 
     quiet_unexecuted_check_warnings()
-    tune_sqlite_run_storage()
+    if not settings.dagster_storage_url():  # the SQLite run history only
+        tune_sqlite_run_storage()
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import partition_range_tags

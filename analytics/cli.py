@@ -92,6 +92,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_collect(args: argparse.Namespace) -> int:
+    from analytics.collect import CollectConfigError, serve
+
+    try:
+        return serve(args.host, args.port)
+    except CollectConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -149,6 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--engine", choices=settings.ENGINES, help="as for `analytics run`")
     ui.set_defaults(func=cmd_ui)
+
+    collect = commands.add_parser(
+        "collect", help="receive Claude Code's OTLP/HTTP telemetry into the landing folder",
+        description="An OTLP/HTTP receiver (POST /v1/logs, /v1/metrics; protobuf or JSON, gzip) "
+        "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
+    )
+    collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
+    collect.add_argument("--port", type=int, default=4318)
+    collect.set_defaults(func=cmd_collect)
 
     generate = commands.add_parser(
         "generate", help="write a synthetic organization's landing folder (OTLP, roster, expected numbers)"

@@ -13,6 +13,11 @@
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
 | ANALYTICS_SPARK_MASTER | local[2] |
+| ANALYTICS_COLLECT_TOKEN | unset; the bearer token `analytics collect` requires (needed off loopback) |
+| ANALYTICS_COLLECT_MAX_BODY_BYTES | 16 MiB, the largest request body the receiver takes (sent and inflated) |
+| ANALYTICS_COLLECT_ROTATE_BYTES | 64 MiB, the size at which the receiver starts a new landing file |
+| ANALYTICS_COLLECT_TIMEOUT_SECONDS | 30, the longest a request may take to arrive or a connection idle |
+| ANALYTICS_COLLECT_MAX_CONNECTIONS | 512 open connections; beyond them the receiver answers 503 |
 """
 
 from __future__ import annotations
@@ -104,3 +109,42 @@ def export_engine_environment() -> None:
     """
     os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
     os.environ["ANALYTICS_SPARK_WAREHOUSE"] = str(spark_warehouse())
+
+
+def landing_dir_is_set() -> bool:
+    """Whether ANALYTICS_LANDING_DIR names a folder (the default is the bundled sample)."""
+    return bool(os.environ.get("ANALYTICS_LANDING_DIR"))
+
+
+def collect_token() -> str | None:
+    """The bearer token the receiver requires; None when unset or blank."""
+    return (os.environ.get("ANALYTICS_COLLECT_TOKEN") or "").strip() or None
+
+
+def _positive(name: str, default: float, kind=int):
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a positive number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r}: expected a positive number")
+    return value
+
+
+def collect_max_body_bytes() -> int:
+    return _positive("ANALYTICS_COLLECT_MAX_BODY_BYTES", 16 * 1024 * 1024)
+
+
+def collect_rotate_bytes() -> int:
+    return _positive("ANALYTICS_COLLECT_ROTATE_BYTES", 64 * 1024 * 1024)
+
+
+def collect_timeout_seconds() -> float:
+    return _positive("ANALYTICS_COLLECT_TIMEOUT_SECONDS", 30.0, float)
+
+
+def collect_max_connections() -> int:
+    return _positive("ANALYTICS_COLLECT_MAX_CONNECTIONS", 512)

@@ -80,13 +80,6 @@ def serve(host: str = "127.0.0.1", port: int = 4318, landing_dir: Path | None = 
         )
     landing_dir = landing_dir or settings.landing_dir()
     server = make_server(host, port, landing_dir, out)
-    bound_host, bound_port = server.server_address[:2]
-    auth = "bearer token required" if server.token else "no token (loopback only)"
-    print(
-        f"collect: OTLP/HTTP on http://{bound_host}:{bound_port} (/v1/logs, /v1/metrics; "
-        f"/healthz), {auth}, landing in {landing_dir / 'otlp' / 'collect'}",
-        file=out, flush=True,
-    )
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -95,15 +88,23 @@ def serve(host: str = "127.0.0.1", port: int = 4318, landing_dir: Path | None = 
             threading.Thread(target=server.shutdown, name="collect-shutdown").start()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # said once the signals are ours: a SIGTERM from then on is a clean stop
+    bound_host, bound_port = server.server_address[:2]
+    auth = "bearer token required" if server.token else "no token (loopback only)"
+    print(
+        f"collect: OTLP/HTTP on http://{bound_host}:{bound_port} (/v1/logs, /v1/metrics; "
+        f"/healthz), {auth}, landing in {landing_dir / 'otlp' / 'collect'}",
+        file=out, flush=True,
+    )
     server.stats.every(stats_seconds, stop)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         stop.set()
         server.server_close()
         server.drain(drain_seconds)
         server.stats.print_line(" (stopped)")
         print("collect: stopped, every acknowledged request is on disk", file=out, flush=True)
+        for sig, handler in previous.items():  # a second signal while draining changes nothing
+            signal.signal(sig, handler)
     return 0

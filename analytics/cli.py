@@ -8,6 +8,8 @@ its runs show in the UI's history.
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
 import sys
 from datetime import UTC, date
 
@@ -81,15 +83,35 @@ def cmd_ui(args: argparse.Namespace) -> int:
     _require_landing_dir()
     prepare_environment()
     ensure_dbt_manifest()
+    collector = _start_collector(args.collect) if args.collect else None
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     os.chdir(settings.PROJECT_ROOT)
-    os.execv(
-        dagster,
-        [dagster, "dev", "-w", str(settings.PROJECT_ROOT / "workspace.yaml"),
-         "--host", args.host, "--port", str(args.port)],
-    )
-    return 0
+    command = [dagster, "dev", "-w", str(settings.PROJECT_ROOT / "workspace.yaml"),
+               "--host", args.host, "--port", str(args.port)]
+    if collector is None:
+        os.execv(dagster, command)
+    webserver = subprocess.Popen(command)
+    signal.signal(signal.SIGTERM, lambda *_: webserver.terminate())  # a service stop reaches both
+    try:
+        return webserver.wait()
+    finally:
+        collector.terminate()  # SIGTERM: it finishes its requests in flight and closes its files
+        collector.wait(timeout=60)
+
+
+def _start_collector(address: str):
+    """`analytics collect` beside the webserver (`ui --collect [HOST:]PORT`), as a child."""
+    if not settings.landing_dir_is_set():
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
+    host, _, port = address.rpartition(":")
+    collector = subprocess.Popen([sys.executable, "-m", "analytics.cli", "collect",
+                                  "--host", host or "127.0.0.1", "--port", port])
+    try:
+        collector.wait(timeout=2)  # it refused to start (a busy port, a host without a token)
+    except subprocess.TimeoutExpired:
+        return collector
+    raise UsageError(f"analytics collect exited with status {collector.returncode} (see above)")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -157,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--engine", choices=settings.ENGINES, help="as for `analytics run`")
+    ui.add_argument(
+        "--collect", nargs="?", const="127.0.0.1:4318", metavar="[HOST:]PORT",
+        help="also run `analytics collect` (default 127.0.0.1:4318)",
+    )
     ui.set_defaults(func=cmd_ui)
 
     collect = commands.add_parser(

@@ -102,12 +102,34 @@ def cmd_ui(args: argparse.Namespace) -> int:
         ensure_dbt_manifest()
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
+    commands = dagster_commands(args.host, args.port)
+    if args.collect:
+        commands.append(_collector_command(args.collect))
     print(
         f"Dagster UI on http://{args.host}:{args.port}, with the daemon running the schedule "
-        "and sensors (Ctrl-C to stop)",
+        "and sensors" + (f", and the OTLP receiver on {args.collect}" if args.collect else "")
+        + " (Ctrl-C to stop)",
         file=sys.stderr,
     )
-    return run_services(dagster_commands(args.host, args.port), cwd=settings.PROJECT_ROOT)
+    return run_services(commands, cwd=settings.PROJECT_ROOT)
+
+
+def _collector_command(address: str) -> list[str]:
+    """`analytics collect` beside the webserver and daemon (`ui --collect [HOST:]PORT`)."""
+    if not settings.landing_dir_is_set():
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
+    host, _, port = address.rpartition(":")
+    return [sys.executable, "-m", "analytics_cli.main", "collect",
+            "--host", host or "127.0.0.1", "--port", port]
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from analytics.collect import CollectConfigError, serve
+
+    try:
+        return serve(args.host, args.port)
+    except CollectConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -182,7 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on (default: 127.0.0.1)")
     ui.add_argument("--port", type=int, default=3000, help="port of the webserver (default: 3000)")
     ui.add_argument("--engine", choices=settings.ENGINES, help="where runs build the dbt models, as for `analytics run`")
+    ui.add_argument(
+        "--collect", nargs="?", const="127.0.0.1:4318", metavar="[HOST:]PORT",
+        help="also run `analytics collect` (default 127.0.0.1:4318) as a third service",
+    )
     ui.set_defaults(func=cmd_ui)
+
+    collect = commands.add_parser(
+        "collect", help="receive Claude Code's OTLP/HTTP telemetry into the landing folder",
+        description="An OTLP/HTTP receiver (POST /v1/logs, /v1/metrics; protobuf or JSON, gzip) "
+        "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
+    )
+    collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
+    collect.add_argument("--port", type=int, default=4318)
+    collect.set_defaults(func=cmd_collect)
 
     generate = commands.add_parser(
         "generate",

@@ -49,6 +49,8 @@ def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | 
 
 def _failure_line(result) -> str:
     """The first failed step and the innermost cause of its error, on one line."""
+    from analytics.report.formatting import printable
+
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
@@ -58,7 +60,8 @@ def _failure_line(result) -> str:
             # dbt's own summary names the failing model or test; prefer it to the wrapper's line
             detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
             reason = (detail or lines or ["unknown error"])[0]
-            return f"step {event.step_key} failed: {reason}"
+            # the message may quote data (a value DuckDB could not cast): printable only
+            return f"step {event.step_key} failed: {printable(reason)}"
     return "the run failed"
 
 

@@ -252,3 +252,39 @@ def test_an_echoing_gateway_gets_the_key_nowhere(gateway, captures_landing, env,
     assert any(p.name == "page-1.json" for p in files) and any(p.suffix == ".log" for p in files)
     assert [str(p) for p in files if leaks(p.read_bytes())] == []
     shutil.rmtree(home, ignore_errors=True)
+
+
+def test_kept_pages_dropped_by_hand_never_put_the_key_in_a_table(tmp_path):
+    """Pages not written by the client (dropped in by hand, or by an older version) while the
+    key is set: an item holding it is quarantined as such, a page DuckDB cannot read has the key
+    redacted from DuckDB's message, and no quarantine row keeps page text."""
+    from orchestration.defs.ingestion.admin_api.loader import load_days
+    from orchestration.defs.ingestion.admin_api.pages import day_dir
+
+    landing = tmp_path / "landing"
+    folder = day_dir(landing, DAY)
+    folder.mkdir(parents=True)
+    items = items_for(DAY.isoformat(), KEY)
+    (folder / "page-1.json").write_text(json.dumps({"data": items, "has_more": False}))
+    (folder / "page-2.json").write_text(
+        json.dumps({"data": [dict(items[0], core_metrics={"num_sessions": KEY})]})
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    summary = load_days(con, landing, [DAY], secrets=[KEY])
+    assert (summary.items_loaded, summary.items_quarantined, summary.pages_quarantined) == (1, 2, 1)
+    quarantined = con.execute(
+        "select source_file, record_index, reason, excerpt from raw.quarantine order by all"
+    ).fetchall()
+    assert [(f.rsplit("/", 1)[1], i, r, e) for f, i, r, e in quarantined[:2]] == [
+        ("page-1.json", 2, "item holds the Admin API key", None),
+        ("page-1.json", 3, "item holds the Admin API key", None),
+    ]
+    page_two = quarantined[2]
+    assert page_two[0].endswith("page-2.json") and page_two[1] is None and page_two[3] is None
+    # DuckDB's message quotes the value that failed to cast: the key, redacted before the cut
+    assert page_two[2].startswith("page is not a usage report: ")
+    assert page_two[2].endswith(f"Failed to cast value to numerical: {REDACTED}")
+    text = repr(con.execute("select * from raw.quarantine").fetchall())
+    text += repr(con.execute("select * from raw.admin_api_usage").fetchall())
+    assert leaks(text) == []
+    con.close()

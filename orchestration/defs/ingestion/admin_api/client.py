@@ -114,7 +114,8 @@ def page_to_keep(parsed: dict, secrets) -> bytes:
     """The body a page is kept as: the documented fields only (a gateway echoing the request
     headers adds its own), every string scrubbed of the key."""
     kept = {name: scrub(parsed[name], secrets) for name in PAGE_FIELDS if name in parsed}
-    return (json.dumps(kept, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    # ASCII with \u escapes: a lone surrogate escape in a value cannot fail the encoding
+    return (json.dumps(kept, separators=(",", ":")) + "\n").encode("ascii")
 
 
 @dataclass(frozen=True)

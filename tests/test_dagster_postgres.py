@@ -66,7 +66,7 @@ def test_sqlite_stays_the_default_and_switches_back(env, tmp_path):
 
     home = Path(env["DAGSTER_HOME"])
     script = (
-        "from analytics.instance import prepare_environment; prepare_environment()"
+        "from orchestration.instance import prepare_environment; prepare_environment()"
     )
     python = str(PROJECT_ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "-c", script], env=env, check=True, cwd=PROJECT_ROOT)

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from analytics import instance
-from orchestration.defs.ingestion.landing_files import discover_otlp_files
+from analytics.ingest.landing_files import discover_otlp_files
 from tests.conftest import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"

@@ -10,12 +10,8 @@ from pathlib import Path
 import duckdb
 
 from analytics import settings
-from analytics.warehouse_lock import (
-    WarehouseBusy,
-    WarehouseUnavailable,
-    open_warehouse,
-    warehouse_lock,
-)
+from analytics.errors import ReportError, WarehouseBusy, WarehouseUnavailable
+from analytics.warehouse.lock import open_warehouse, warehouse_lock
 
 MARTS = (
     "fct_tool_decisions",
@@ -27,9 +23,6 @@ MARTS = (
     "fct_member_monthly",
 )
 
-
-class ReportError(Exception):
-    """The report cannot be made (bad period, no warehouse, refused viewer): one line for the user."""
 
 
 def missing_marts(con: duckdb.DuckDBPyConnection) -> list[str]:

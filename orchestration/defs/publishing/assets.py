@@ -12,11 +12,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
+from analytics.progress import progress
 from analytics.report.warehouse import MARTS
 from analytics.serving import publish_marts
+from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.partitions import daily_partitions, window_of
-from orchestration.defs.progress import progress
-from orchestration.defs.resources import warehouse_write_lock
 
 KEYS = [dg.AssetKey(["serving", mart]) for mart in MARTS]
 

@@ -188,8 +188,18 @@ def serving_lock_timeout_s() -> float:
 
 
 def dagster_storage_url() -> str | None:
-    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite."""
-    return os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite.
+
+    A plain `postgresql://` URL is given the psycopg2 driver: SQLAlchemy 2.1 otherwise picks
+    psycopg 3, with which dagster-postgres's `NOTIFY run_events, :id` fails (server-side
+    parameters are not allowed there).
+    """
+    url = os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+    if url:
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg2://" + url[len(plain):]
+    return url
 
 
 def warehouse_wait_s() -> float:

@@ -4,6 +4,7 @@ UTC day range, recorded in the Dagster instance (so it shows in the UI), then it
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -48,6 +49,9 @@ def _failure_line(result) -> str:
             # dbt's own summary names the failing model or test; prefer it to the wrapper's line
             detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
             reason = (detail or lines or ["unknown error"])[0]
+            # the library's own errors are one line already: without Dagster's "module.Class: "
+            if error.cls_name:
+                reason = re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", reason)
             # the message may quote data (a value DuckDB could not cast): printable only
             return f"step {event.step_key} failed: {printable(reason)}"
     return "the run failed"

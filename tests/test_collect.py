@@ -215,6 +215,33 @@ def test_a_half_line_of_a_file_being_written_is_not_read_until_it_is_whole(tmp_p
     assert load_landing_dir(con, landing).lines_read == 1
 
 
+def test_one_line_of_counts_per_interval_that_starts_again_from_zero():
+    import io
+
+    from analytics.collect.stats import Stats
+
+    out = io.StringIO()
+    stats = Stats(out)
+    stats.accepted(records=15, bytes_in=10_389, bytes_written=20_005)
+    stats.accepted(records=11, bytes_in=4_322, bytes_written=8_501)
+    stats.rejected("unauthorized")
+    stats.rejected("too_large")
+    stats.rejected("unauthorized")
+    stop = threading.Event()
+    thread = stats.every(0.2, stop)
+    time.sleep(0.5)
+    stop.set()
+    thread.join()
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 2
+    assert lines[0].endswith(
+        ": 2 request(s), 26 record(s), 14711 bytes received, 28506 bytes written, "
+        "0 trace request(s) dropped; rejected: too_large 1, unauthorized 2"
+    )
+    assert lines[1].endswith(": 0 request(s), 0 record(s), 0 bytes received, 0 bytes written, "
+                             "0 trace request(s) dropped; rejected: none")
+
+
 # --- HTTP ----------------------------------------------------------------------------------
 
 
@@ -292,6 +319,9 @@ def test_without_a_token_only_loopback(env, tmp_path):
     refused = run_cli(env, "collect", "--host", "0.0.0.0", "--port", "0", check=False)
     assert refused.returncode == 2
     assert "refusing to listen on 0.0.0.0 without a token: set ANALYTICS_COLLECT_TOKEN" in refused.stderr
+    bad = run_cli(dict(env, ANALYTICS_COLLECT_MAX_BODY_BYTES="16M"), "collect", "--port", "0", check=False)
+    assert bad.returncode == 2
+    assert "ANALYTICS_COLLECT_MAX_BODY_BYTES='16M': expected a positive number" in bad.stderr
     unset = {k: v for k, v in env.items() if k != "ANALYTICS_LANDING_DIR"}
     refused = run_cli(unset, "collect", "--port", "0", check=False)
     assert refused.returncode == 2 and "set ANALYTICS_LANDING_DIR" in refused.stderr

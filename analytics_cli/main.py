@@ -272,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
     )
     collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
-    collect.add_argument("--port", type=int, default=4318)
+    collect.add_argument("--port", type=_port, default=4318, help="port to listen on (default: 4318, OTLP/HTTP)")
     collect.set_defaults(func=cmd_collect)
 
     generate = commands.add_parser(

@@ -62,7 +62,7 @@ def test_runs_event_logs_and_schedules_land_in_postgres(postgres, env, captures_
 
 
 def test_sqlite_stays_the_default_and_switches_back(env, tmp_path):
-    from analytics import instance
+    from orchestration import instance
 
     home = Path(env["DAGSTER_HOME"])
     script = (

@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from analytics import instance
 from analytics.ingest.landing_files import discover_otlp_files
+from orchestration import instance
 from tests.conftest import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"

@@ -81,6 +81,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     _select_engine(args.engine)
     _require_landing_dir()
+    if args.collect and not settings.landing_dir_is_set():  # before the defaults are exported
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     prepare_environment()
     ensure_dbt_manifest()
     collector = _start_collector(args.collect) if args.collect else None
@@ -102,8 +104,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def _start_collector(address: str):
     """`analytics collect` beside the webserver (`ui --collect [HOST:]PORT`), as a child."""
-    if not settings.landing_dir_is_set():
-        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     host, _, port = address.rpartition(":")
     collector = subprocess.Popen([sys.executable, "-m", "analytics.cli", "collect",
                                   "--host", host or "127.0.0.1", "--port", port])

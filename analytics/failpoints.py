@@ -6,7 +6,9 @@ Set ANALYTICS_FAILPOINT=<name> (tests do); unset, a failpoint costs one dict loo
 import os
 import signal
 
+from analytics import settings
+
 
 def failpoint(name: str) -> None:
-    if os.environ.get("ANALYTICS_FAILPOINT") == name:
+    if settings.failpoint_name() == name:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -5,7 +5,10 @@
 | ANALYTICS_LANDING_DIR | the bundled sample organization, seeds/sample-org |
 | ANALYTICS_WAREHOUSE | warehouse.duckdb at the project root |
 | DAGSTER_HOME | .dagster_home at the project root |
-| ANALYTICS_PARTITIONS_START | 2024-01-01, the first day a daily partition exists for |
+| ANALYTICS_PARTITIONS_START | the first day a daily partition exists for; default: the first day of the landed data, recorded at the first run |
+| ANALYTICS_SENSOR_INTERVAL_S | 300: the landing sensor launches a run for new files at most this often |
+| ANALYTICS_FRESHNESS_HOURS | 24: the freshness check warns when the newest telemetry is older |
+| ANALYTICS_ALERT_WEBHOOK_URL | unset: where budget alerts and failed runs are posted ({"text": ...}) |
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
 | ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
@@ -13,11 +16,25 @@
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
 | ANALYTICS_SPARK_MASTER | local[2] |
+| ANALYTICS_INGEST_BATCH_BYTES | 256 MiB: landed files are loaded in transactions of about this size |
+| ANTHROPIC_ADMIN_KEY | unset: the Admin API source loads kept pages only (the value is read by Dagster's EnvVar) |
+| ANTHROPIC_BASE_URL | https://api.anthropic.com |
+| CHROMIUM | the Chromium binary for screenshots (default: Debian's) |
+| ANALYTICS_FAILPOINT | tests only: kill the process at a named point |
+
+| ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
+| ANALYTICS_SERVING_READER_ROLE | analytics_reader, the NOLOGIN role that may read the published marts |
+| ANALYTICS_SERVING_LOCK_TIMEOUT_S | 5, how long a publish waits for a lock (a schema change) |
+| ANALYTICS_DAGSTER_STORAGE_URL | unset (SQLite under DAGSTER_HOME); a PostgreSQL URL for Dagster's storage |
+| ANALYTICS_WAREHOUSE_WAIT_S | 600, how long to wait for another process holding the DuckDB file |
 | ANALYTICS_COLLECT_TOKEN | unset; the bearer token `analytics collect` requires (needed off loopback) |
 | ANALYTICS_COLLECT_MAX_BODY_BYTES | 16 MiB, the largest request body the receiver takes (sent and inflated) |
 | ANALYTICS_COLLECT_ROTATE_BYTES | 64 MiB, the size at which the receiver starts a new landing file |
 | ANALYTICS_COLLECT_TIMEOUT_SECONDS | 30, the longest a request may take to arrive or a connection idle |
 | ANALYTICS_COLLECT_MAX_CONNECTIONS | 512 open connections; beyond them the receiver answers 503 |
+
+Every function reads the environment when called, never at import, so a process may change a
+variable (the CLI's --engine) and every later call sees it.
 """
 
 from __future__ import annotations
@@ -47,8 +64,25 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").expanduser().resolve()
 
 
-def partitions_start() -> str:
-    return os.environ.get("ANALYTICS_PARTITIONS_START") or "2024-01-01"
+def partitions_start() -> str | None:
+    """ANALYTICS_PARTITIONS_START (YYYY-MM-DD), or None: then the first day of the landed data,
+    recorded at the first run (orchestration/partition_start.py)."""
+    return os.environ.get("ANALYTICS_PARTITIONS_START") or None
+
+
+def sensor_interval_s() -> int:
+    """How often the landing sensor may launch a run for new files (its debounce)."""
+    return int(os.environ.get("ANALYTICS_SENSOR_INTERVAL_S") or 300)
+
+
+def freshness_hours() -> float:
+    """Telemetry older than this (its newest record) makes the freshness check warn."""
+    return float(os.environ.get("ANALYTICS_FRESHNESS_HOURS") or 24)
+
+
+def alert_webhook_url() -> str | None:
+    """ANALYTICS_ALERT_WEBHOOK_URL: where budget alerts and run failures are posted."""
+    return os.environ.get("ANALYTICS_ALERT_WEBHOOK_URL", "").strip() or None
 
 
 def lookback_days() -> int:
@@ -109,6 +143,68 @@ def export_engine_environment() -> None:
     """
     os.environ.setdefault("ANALYTICS_WAREHOUSE", str(warehouse_path()))
     os.environ["ANALYTICS_SPARK_WAREHOUSE"] = str(spark_warehouse())
+
+
+def ingest_batch_bytes() -> int:
+    return int(os.environ.get("ANALYTICS_INGEST_BATCH_BYTES") or 256 * 1024 * 1024)
+
+
+ADMIN_KEY_ENV_VAR = "ANTHROPIC_ADMIN_KEY"
+DEFAULT_ADMIN_API_BASE_URL = "https://api.anthropic.com"
+
+
+def admin_key_set() -> bool:
+    """Whether an Admin API key is set. Its value is read only by Dagster's EnvVar, at run time."""
+    return bool(os.environ.get(ADMIN_KEY_ENV_VAR, "").strip())
+
+
+def admin_api_base_url() -> str:
+    return os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_ADMIN_API_BASE_URL
+
+
+def chromium_binary() -> str | None:
+    return os.environ.get("CHROMIUM") or None
+
+
+def java_home() -> str | None:
+    return os.environ.get("JAVA_HOME") or None
+
+
+def failpoint_name() -> str | None:
+    return os.environ.get("ANALYTICS_FAILPOINT") or None
+
+
+def serving_url() -> str | None:
+    """The PostgreSQL database the marts are published to (a libpq URL), or None."""
+    return os.environ.get("ANALYTICS_SERVING_URL") or None
+
+
+def serving_reader_role() -> str:
+    return os.environ.get("ANALYTICS_SERVING_READER_ROLE") or "analytics_reader"
+
+
+def serving_lock_timeout_s() -> float:
+    return float(os.environ.get("ANALYTICS_SERVING_LOCK_TIMEOUT_S") or 5)
+
+
+def dagster_storage_url() -> str | None:
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite.
+
+    A plain `postgresql://` URL is given the psycopg2 driver: SQLAlchemy 2.1 otherwise picks
+    psycopg 3, with which dagster-postgres's `NOTIFY run_events, :id` fails (server-side
+    parameters are not allowed there).
+    """
+    url = os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+    if url:
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg2://" + url[len(plain):]
+    return url
+
+
+def warehouse_wait_s() -> float:
+    """How long a command waits for another process holding the DuckDB file."""
+    return float(os.environ.get("ANALYTICS_WAREHOUSE_WAIT_S") or 600)
 
 
 def landing_dir_is_set() -> bool:

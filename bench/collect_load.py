@@ -102,7 +102,7 @@ def main() -> int:
     landing = Path(tempfile.mkdtemp(prefix="collect-bench-"))
     env = dict(os.environ, ANALYTICS_LANDING_DIR=str(landing), ANALYTICS_COLLECT_TOKEN=TOKEN)
     receiver = subprocess.Popen(
-        [sys.executable, "-m", "analytics.cli", "collect", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "analytics_cli.main", "collect", "--host", "127.0.0.1", "--port", "0"],
         env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:

@@ -28,7 +28,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 
 from analytics.collect import otlp
 from analytics.collect.landing import SignalWriter
-from orchestration.defs.ingestion.loader import load_landing_dir
+from analytics.ingest.loader import load_landing_dir
 from tests.collect_helpers import Body, Receiver, capture_bodies, landed_lines
 from tests.conftest import CAPTURES, mart_snapshot, query, run_cli
 

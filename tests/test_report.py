@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from analytics.report.browser import dump_dom, find_chromium, screenshot
-from analytics.report.cli import add_commands
+from analytics_cli.report import add_commands
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANALYTICS = Path(sys.executable).parent / "analytics"
@@ -88,11 +88,11 @@ def expected(warehouse) -> dict:
     # Team insights over the month to date equal the month's rows of fct_member_monthly
     team = {
         key: {"name": name, "type": mtype, "spend": spend, "lines": lines, "active_days": active_days,
-              "accept_rate": rate}
-        for key, name, mtype, spend, lines, active_days, rate in query(
+              "accept_rate": rate, "sessions": sessions}
+        for key, name, mtype, spend, lines, active_days, rate, sessions in query(
             warehouse,
             "select member_key, display_name, member_type, spend_usd, lines_added, active_days, "
-            "accept_rate from marts.fct_member_monthly where usage_month = ?", [start],
+            "accept_rate, sessions from marts.fct_member_monthly where usage_month = ?", [start],
         )
     }
     decisions = {
@@ -339,6 +339,8 @@ def assert_page_numbers(dom: Dom, expected: dict) -> None:
         assert number(cells["spend"]) == pytest.approx(want["spend"], abs=1e-6)
         assert number(cells["lines"]) == want["lines"]
         assert number(cells["active-days"]) == want["active_days"]
+        # distinct sessions in the month, as the mart counts them (not a sum of days)
+        assert number(cells["sessions"]) == want["sessions"]
         if want["accept_rate"] is None:
             assert cells["accept-rate"] == ""
         else:
@@ -411,7 +413,17 @@ def test_the_terminal_version_prints_the_cards_and_the_team(warehouse, expected)
     assert f"${now['spend']:,.2f}" in text
     for member in expected["team"].values():
         assert member["name"] in text
+    # the default page is the month to date: Team insights is the monthly mart, titled as such
+    assert "spend this month" in text and "lines this month" in text
+    assert "summed over days" not in text.split("Team insights")[1].split("What these")[0]
     assert "UTC" in text
+
+
+def test_team_insights_over_a_day_range_labels_summed_sessions(warehouse, expected):
+    code, text = cli(warehouse, "report", "--start", expected["start"].isoformat(),
+                     "--end", (expected["start"] + timedelta(days=6)).isoformat())
+    assert code == 0
+    assert "sessions (summed over days)" in text
 
 
 def test_a_month_and_a_day_range(warehouse, expected, tmp_path):
@@ -426,7 +438,7 @@ def test_a_month_and_a_day_range(warehouse, expected, tmp_path):
 
 
 def test_bad_arguments_and_a_missing_warehouse_are_usage_errors(warehouse, tmp_path):
-    from analytics.cli import UsageError
+    from analytics_cli.main import UsageError
 
     out = tmp_path / "never.html"
     for argv, message in [
@@ -462,7 +474,7 @@ def roles_warehouse(warehouse, tmp_path) -> Path:
 
 
 def test_the_role_gate(roles_warehouse, tmp_path):
-    from analytics.cli import UsageError
+    from analytics_cli.main import UsageError
 
     refused = tmp_path / "refused.html"
     with pytest.raises(UsageError, match=r"viewer plain\.user@example\.com may not view analytics \(role: user\)"):
@@ -576,11 +588,11 @@ def test_the_dagster_asset_renders_the_page(warehouse, page, tmp_path):
 
 
 def test_the_analytics_command_has_report_and_export(warehouse):
-    from analytics.cli import build_parser
+    from analytics_cli.main import build_parser
 
     commands = build_parser()._subparsers._group_actions[0].choices
     if "report" not in commands:
-        pytest.skip("analytics/cli.py does not call analytics.report.cli.add_commands yet")
+        pytest.skip("analytics/cli.py does not call analytics_cli.report.add_commands yet")
     env = {**os.environ, "ANALYTICS_WAREHOUSE": str(warehouse)}
     shown = subprocess.run(
         [str(ANALYTICS), "report"], env=env, capture_output=True, text=True, timeout=120, check=False

@@ -6,11 +6,12 @@ package `chromium` (`apt-get install -y chromium`); nothing here downloads a bro
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from analytics import settings
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -35,7 +36,7 @@ OFFLINE_FLAGS = (
 
 def find_chromium() -> str | None:
     """The Chromium binary: $CHROMIUM if set, else the Debian package's."""
-    explicit = os.environ.get("CHROMIUM")
+    explicit = settings.chromium_binary()
     if explicit:
         return explicit if Path(explicit).exists() else None
     for candidate in CANDIDATES:

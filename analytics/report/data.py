@@ -5,7 +5,8 @@
 | cards: lines, accept rate, sessions, spend | marts.fct_org_daily, summed over the period's days |
 | card: active users | marts.fct_daily_activity, distinct active members over the period |
 | Activity, Spend charts | marts.fct_org_daily, one point per day (a day without a row is a gap) |
-| Team insights | marts.fct_daily_activity summed per member, named by marts.dim_members |
+| Team insights, calendar month | marts.fct_member_monthly (distinct sessions, the month's accept rate) |
+| Team insights, other periods | marts.fct_daily_activity summed per member (sessions summed over days, and labelled so) |
 | accept rate by tool, by language | marts.fct_tool_decisions (the code-editing tools) |
 | spend by model | marts.fct_daily_spend |
 """
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
@@ -81,10 +82,7 @@ class MemberRow:
     edit_rejects: int
     active_days: int
     sessions: int
-
-    @property
-    def accept_rate(self) -> float | None:
-        return ratio(self.edit_accepts, self.edit_accepts + self.edit_rejects)
+    accept_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,7 @@ class PageData:
     by_tool: list[DecisionRow]
     by_language: list[DecisionRow]
     by_model: list[ModelRow]
+    team_is_monthly: bool = False  # Team insights is marts.fct_member_monthly for one calendar month
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def card(self, key: str) -> Card:
@@ -191,7 +190,36 @@ def _days(con: duckdb.DuckDBPyConnection, period: Period) -> list[Day]:
     return [Day(*row) for row in rows]
 
 
-def _team(con: duckdb.DuckDBPyConnection, period: Period) -> list[MemberRow]:
+def covers_calendar_month(period: Period, data_through: date | None) -> bool:
+    """The period is one calendar month, whole or to date of the data (`resolve_period`'s
+    default), so the monthly marts hold exactly its numbers."""
+    if period.start.day != 1 or period.end.month != period.start.month:
+        return False
+    next_month = (period.end.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return period.end + timedelta(days=1) == next_month or (
+        data_through is not None and period.end >= data_through
+    )
+
+
+def _team_monthly(con: duckdb.DuckDBPyConnection, month: date) -> list[MemberRow]:
+    """Team insights of one calendar month: the rows of marts.fct_member_monthly as they are."""
+    rows = con.execute(
+        """
+        select f.member_key, f.display_name, f.member_type, m.team, f.spend_usd, f.lines_added,
+               f.edit_accepts, f.edit_rejects, f.active_days, f.sessions, f.accept_rate
+        from marts.fct_member_monthly as f
+        left join marts.dim_members as m on m.member_key = f.member_key
+        where f.usage_month = ?
+        order by f.spend_usd desc, f.lines_added desc, f.display_name
+        """,
+        [month],
+    ).fetchall()
+    return [_member_row(*row) for row in rows]
+
+
+def _team_over_days(con: duckdb.DuckDBPyConnection, period: Period) -> list[MemberRow]:
+    """Team insights of any other period: marts.fct_daily_activity summed per member (sessions
+    are then summed over days, and the page says so)."""
     rows = con.execute(
         """
         select a.member_key,
@@ -212,11 +240,12 @@ def _team(con: duckdb.DuckDBPyConnection, period: Period) -> list[MemberRow]:
         """,
         [period.start, period.end],
     ).fetchall()
-    return [
-        MemberRow(key, name, mtype, team, float(spend), int(lines), int(acc), int(rej),
-                  int(days), int(sessions))
-        for key, name, mtype, team, spend, lines, acc, rej, days, sessions in rows
-    ]
+    return [_member_row(*row, ratio(row[6], row[6] + row[7])) for row in rows]
+
+
+def _member_row(key, name, mtype, team, spend, lines, acc, rej, days, sessions, rate) -> MemberRow:
+    return MemberRow(key, name, mtype, team, float(spend), int(lines), int(acc), int(rej),
+                     int(days), int(sessions), None if rate is None else float(rate))
 
 
 def _decisions_by(con: duckdb.DuckDBPyConnection, period: Period, column: str) -> list[DecisionRow]:
@@ -262,14 +291,17 @@ def load_page_data(con: duckdb.DuckDBPyConnection, period: Period) -> PageData:
     """Read every number of the page for `period` from the marts."""
     previous = period.previous()
     now, before = _totals(con, period), _totals(con, previous)
+    data_through = latest_usage_date(con)
+    monthly = covers_calendar_month(period, data_through)
     return PageData(
         period=period,
         previous_period=previous,
-        data_through=latest_usage_date(con),
+        data_through=data_through,
         days_in_data=now["days"],
         cards=_cards(now, before, previous),
         days=_days(con, period),
-        team=_team(con, period),
+        team=_team_monthly(con, period.start) if monthly else _team_over_days(con, period),
+        team_is_monthly=monthly,
         by_tool=_decisions_by(con, period, "tool_name"),
         by_language=_decisions_by(con, period, "language"),
         by_model=_by_model(con, period),

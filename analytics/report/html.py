@@ -229,14 +229,15 @@ def _team_table(page: PageData) -> str:
     if not page.team:
         return '<table id="team-table"><thead><tr></tr></thead><tbody></tbody></table>' \
                '<p class="empty">No member activity in this period.</p>'
+    titles = fmt.team_titles(page)
     columns = [  # (key, title, type, numeric)
         ("member", "Member", "text"),
         ("team", "Team", "text"),
-        ("spend", "Spend", "number"),
-        ("lines", "Lines accepted", "number"),
+        ("spend", titles["spend"], "number"),
+        ("lines", titles["lines"], "number"),
         ("accept-rate", "Accept rate", "number"),
         ("active-days", "Active days", "number"),
-        ("sessions", "Sessions", "number"),
+        ("sessions", titles["sessions"], "number"),
     ]
     num_class, sorted_desc = ' class="num"', ' aria-sort="descending"'
     head = "".join(

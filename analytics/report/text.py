@@ -1,4 +1,8 @@
-"""The Analytics page for a terminal: the cards and the Team insights table."""
+"""The Analytics page for a terminal: the cards and the Team insights table.
+
+Member names are data anyone can set (an API key name, a roster line): they pass through
+`formatting.printable`, so an escape sequence in a name cannot clear the screen or forge rows.
+"""
 
 from __future__ import annotations
 
@@ -35,13 +39,14 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
     out += ["", f"Team insights: {len(page.team)} member(s), by spend", ""]
     if page.team:
         rows = [
-            [m.display_name, fmt.usd(m.spend_usd), fmt.count(m.lines_added),
+            [fmt.printable(m.display_name), fmt.usd(m.spend_usd), fmt.count(m.lines_added),
              fmt.percent(m.accept_rate), str(m.active_days), fmt.count(m.sessions)]
             for m in members
         ]
-        out += ["  " + line for line in _table(
-            ["member", "spend", "lines", "accept rate", "active days", "sessions"], rows, {1, 2, 3, 4, 5}
-        )]
+        titles = fmt.team_titles(page)
+        header = ["member", titles["spend"], titles["lines"], "accept rate", "active days",
+                  titles["sessions"]]
+        out += ["  " + line for line in _table([h.lower() for h in header], rows, {1, 2, 3, 4, 5})]
         if len(members) < len(page.team):
             out.append(f"  … and {len(page.team) - len(members)} more")
     else:

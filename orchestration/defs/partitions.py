@@ -1,13 +1,13 @@
 """Daily UTC partitions shared by every partitioned asset, and the day window of a run."""
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import dagster as dg
 
-from analytics import settings
+from orchestration.partition_start import partitions_start
 
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=settings.partitions_start(), timezone="UTC", end_offset=1
+    start_date=partitions_start().isoformat(), timezone="UTC", end_offset=1
 )
 
 
@@ -29,14 +29,3 @@ def partition_range_tags(first_day: date, last_day: date) -> dict[str, str]:
         "dagster/asset_partition_range_end": last_day.isoformat(),
     }
 
-
-def parse_day(text: str) -> date:
-    return datetime.strptime(text, "%Y-%m-%d").date()
-
-
-def days_between(first_day: date, last_day: date) -> int:
-    return (last_day - first_day).days + 1
-
-
-def yesterday_utc(now: datetime) -> date:
-    return (now - timedelta(days=1)).date()

@@ -6,7 +6,8 @@ from datetime import timedelta
 import dagster as dg
 
 from analytics import settings
-from orchestration.defs.partitions import partition_range_tags, yesterday_utc
+from analytics.dates import yesterday_utc
+from orchestration.defs.partitions import partition_range_tags
 
 daily_pipeline = dg.define_asset_job(
     name="daily_pipeline",
@@ -29,7 +30,7 @@ def scheduled_window(scheduled_time, lookback_days: int):
     job=daily_pipeline,
     cron_schedule="15 0 * * *",
     execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext):
     """At 00:15 UTC: one run over yesterday and the lookback days before it."""

@@ -19,7 +19,6 @@ members as (
         member_key,
         member_type,
         member_identifier,
-        count(distinct case when not is_agents_view_session then session_id end) as sessions,
         max(case when not is_agents_view_session and member_type <> 'unattributed' then 1 else 0 end) = 1
             as is_active
     from {{ ref('int_session_activity') }}
@@ -28,31 +27,58 @@ members as (
 
 ),
 
+sessions as (
+
+    select usage_date, member_key, count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date, member_key
+
+),
+
+increments as (
+
+    {#- each increment named after the measure it adds to (a point adds to one at most) -#}
+    select
+        usage_date,
+        member_key,
+        increment,
+        case
+            when metric_name = 'claude_code.session.count'
+                and coalesce(start_type, '') <> 'agents_view' then 'session_starts'
+            when metric_name = 'claude_code.lines_of_code.count' and type = 'added' then 'lines_added'
+            when metric_name = 'claude_code.lines_of_code.count' and type = 'removed' then 'lines_removed'
+            when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
+                and {{ is_edit_tool('tool_name') }} then 'edit_accepts'
+            when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
+                and {{ is_edit_tool('tool_name') }} then 'edit_rejects'
+            when metric_name = 'claude_code.commit.count' then 'commits'
+            when metric_name = 'claude_code.pull_request.count' then 'pull_requests'
+            when metric_name = 'claude_code.active_time.total' and type = 'user' then 'active_time_user_s'
+            when metric_name = 'claude_code.active_time.total' then 'active_time_cli_s'
+            when metric_name = 'claude_code.cost.usage' then 'spend_usd'
+        end as measure
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }}
+
+),
+
 metrics as (
 
     select
         usage_date,
         member_key,
-        sum(case when metric_name = 'claude_code.session.count'
-                  and coalesce(start_type, '') <> 'agents_view' then increment else 0 end) as session_starts,
-        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'added'
-                 then increment else 0 end) as lines_added,
-        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'removed'
-                 then increment else 0 end) as lines_removed,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_accepts,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_rejects,
-        sum(case when metric_name = 'claude_code.commit.count' then increment else 0 end) as commits,
-        sum(case when metric_name = 'claude_code.pull_request.count' then increment else 0 end)
-            as pull_requests,
-        sum(case when metric_name = 'claude_code.active_time.total' and type = 'user'
-                 then increment else 0 end) as active_time_user_s,
-        sum(case when metric_name = 'claude_code.active_time.total' and coalesce(type, 'cli') <> 'user'
-                 then increment else 0 end) as active_time_cli_s,
-        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd
-    from {{ ref('int_metric_increments') }}
-    where {{ in_window('usage_date') }}
+        sum(case when measure = 'session_starts' then increment else 0 end) as session_starts,
+        sum(case when measure = 'lines_added' then increment else 0 end) as lines_added,
+        sum(case when measure = 'lines_removed' then increment else 0 end) as lines_removed,
+        sum(case when measure = 'edit_accepts' then increment else 0 end) as edit_accepts,
+        sum(case when measure = 'edit_rejects' then increment else 0 end) as edit_rejects,
+        sum(case when measure = 'commits' then increment else 0 end) as commits,
+        sum(case when measure = 'pull_requests' then increment else 0 end) as pull_requests,
+        sum(case when measure = 'active_time_user_s' then increment else 0 end) as active_time_user_s,
+        sum(case when measure = 'active_time_cli_s' then increment else 0 end) as active_time_cli_s,
+        sum(case when measure = 'spend_usd' then increment else 0 end) as spend_usd
+    from increments
     group by usage_date, member_key
 
 ),
@@ -78,7 +104,7 @@ otlp as (
         members.member_key,
         members.member_type,
         members.is_active,
-        members.sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         cast(round(coalesce(metrics.session_starts, 0)) as bigint) as session_starts,
         cast(coalesce(events.prompts, 0) as bigint) as prompts,
         cast(coalesce(events.api_requests, 0) as bigint) as api_requests,
@@ -87,20 +113,21 @@ otlp as (
         cast(round(coalesce(metrics.lines_removed, 0)) as bigint) as lines_removed,
         cast(round(coalesce(metrics.edit_accepts, 0)) as bigint) as edit_accepts,
         cast(round(coalesce(metrics.edit_rejects, 0)) as bigint) as edit_rejects,
-        {{ safe_ratio('round(coalesce(metrics.edit_accepts, 0))',
-                      'round(coalesce(metrics.edit_accepts, 0)) + round(coalesce(metrics.edit_rejects, 0))') }}
+        {{ accept_rate('round(coalesce(metrics.edit_accepts, 0))', 'round(coalesce(metrics.edit_rejects, 0))') }}
             as accept_rate,
         cast(round(coalesce(metrics.commits, 0)) as bigint) as commits,
         cast(round(coalesce(metrics.pull_requests, 0)) as bigint) as pull_requests,
         coalesce(metrics.active_time_user_s, 0) as active_time_user_s,
         coalesce(metrics.active_time_cli_s, 0) as active_time_cli_s,
-        coalesce(metrics.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(metrics.spend_usd, 0)') }} as spend_usd,
         'otlp' as source
     from members
     left join metrics
         on members.usage_date = metrics.usage_date and members.member_key = metrics.member_key
     left join events
         on members.usage_date = events.usage_date and members.member_key = events.member_key
+    left join sessions
+        on members.usage_date = sessions.usage_date and members.member_key = sessions.member_key
 
 ),
 
@@ -111,7 +138,7 @@ admin_api_only as (
         api.member_key,
         api.member_type,
         true as is_active,
-        api.sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         api.sessions as session_starts,
         cast(0 as bigint) as prompts,
         cast(0 as bigint) as api_requests,
@@ -120,16 +147,18 @@ admin_api_only as (
         api.lines_removed,
         api.edit_accepts,
         api.edit_rejects,
-        {{ safe_ratio('api.edit_accepts', 'api.edit_accepts + api.edit_rejects') }} as accept_rate,
+        {{ accept_rate('api.edit_accepts', 'api.edit_rejects') }} as accept_rate,
         api.commits,
         api.pull_requests,
         cast(0 as double) as active_time_user_s,
         cast(0 as double) as active_time_cli_s,
-        api.spend_usd,
+        {{ usd('api.spend_usd') }} as spend_usd,
         'admin_api' as source
     from {{ ref('int_admin_api_member_days') }} as api
     left join otlp
         on api.usage_date = otlp.usage_date and api.member_key = otlp.member_key
+    left join sessions
+        on api.usage_date = sessions.usage_date and api.member_key = sessions.member_key
     where {{ in_window('api.usage_date') }}
         and otlp.member_key is null
 

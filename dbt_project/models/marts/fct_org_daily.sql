@@ -4,6 +4,11 @@
     a NULL accept rate on days without telemetry, so charts show gaps honestly. Without explicit
     min_date/max_date vars the window is the first to the last day with data.
 -#}
+{#- without min_date / max_date vars, the days with data bound the spine -#}
+{%- set first_day = '(select min(usage_date) from activity)' if window_is_unbounded_start()
+    else window_start() %}
+{%- set last_day = '(select max(usage_date) from activity)' if window_is_unbounded_end()
+    else dateadd_days(window_end(), -1) %}
 with
 
 activity as (
@@ -23,16 +28,8 @@ spend as (
 bounds as (
 
     select
-        {% if window_is_unbounded_start() -%}
-        (select min(usage_date) from activity)
-        {%- else -%}
-        {{ window_start() }}
-        {%- endif %} as first_day,
-        {% if window_is_unbounded_end() -%}
-        (select max(usage_date) from activity)
-        {%- else -%}
-        {{ dateadd_days(window_end(), -1) }}
-        {%- endif %} as last_day
+        {{ first_day }} as first_day,
+        {{ last_day }} as last_day
 
 ),
 
@@ -42,32 +39,12 @@ days as (
 
 ),
 
-otlp_sessions as (
-
-    select usage_date, count(distinct session_id) as sessions
-    from {{ ref('int_session_activity') }}
-    where {{ in_window('usage_date') }}
-        and not is_agents_view_session
-    group by usage_date
-
-),
-
-admin_api_sessions as (
-
-    select usage_date, sum(sessions) as sessions
-    from activity
-    where source = 'admin_api'
-    group by usage_date
-
-),
-
 sessions as (
 
-    select
-        coalesce(otlp_sessions.usage_date, admin_api_sessions.usage_date) as usage_date,
-        coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as sessions
-    from otlp_sessions
-    full outer join admin_api_sessions on otlp_sessions.usage_date = admin_api_sessions.usage_date
+    select usage_date, count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date
 
 ),
 
@@ -133,12 +110,11 @@ final as (
         cast(coalesce(activity_by_day.lines_removed, 0) as bigint) as lines_removed,
         cast(coalesce(activity_by_day.edit_accepts, 0) as bigint) as edit_accepts,
         cast(coalesce(activity_by_day.edit_rejects, 0) as bigint) as edit_rejects,
-        {{ safe_ratio('coalesce(activity_by_day.edit_accepts, 0)',
-                      'coalesce(activity_by_day.edit_accepts, 0) + coalesce(activity_by_day.edit_rejects, 0)') }}
+        {{ accept_rate('coalesce(activity_by_day.edit_accepts, 0)', 'coalesce(activity_by_day.edit_rejects, 0)') }}
             as accept_rate,
         cast(coalesce(activity_by_day.commits, 0) as bigint) as commits,
         cast(coalesce(activity_by_day.pull_requests, 0) as bigint) as pull_requests,
-        coalesce(spend_by_day.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(spend_by_day.spend_usd, 0)') }} as spend_usd,
         cast(coalesce(spending_users.spending_users, 0) as bigint) as spending_users,
         cast(coalesce(spend_by_day.input_tokens, 0) as bigint) as input_tokens,
         cast(coalesce(spend_by_day.output_tokens, 0) as bigint) as output_tokens,

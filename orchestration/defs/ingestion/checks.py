@@ -2,97 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 import dagster as dg
 
+from analytics.ingest.checks import Reconciliation
+
 QUARANTINE_CHECK = dg.AssetCheckSpec(
     "no_quarantined_input",
-    asset=dg.AssetKey(["raw", "quarantine"]),
+    asset=dg.AssetKey(["otlp", "quarantine"]),
     description="Warns when landed files hold lines or records that could not be used.",
 )
 RECONCILIATION_CHECK = dg.AssetCheckSpec(
     "every_line_accounted_for",
-    asset=dg.AssetKey(["raw", "landed_files"]),
+    asset=dg.AssetKey(["otlp", "landed_files"]),
     description=(
         "For every landed file: lines read = lines loaded + lines quarantined, and the raw "
         "tables hold exactly the records the manifest counted."
     ),
 )
-OTLP_CHECK_SPECS = [QUARANTINE_CHECK, RECONCILIATION_CHECK]
-
-
-def window_row_counts(con, window: tuple[date, date]) -> dict[str, int]:
-    points = con.execute(
-        "select count(*) from raw.otlp_metric_points where usage_date >= ? and usage_date < ?",
-        list(window),
-    ).fetchall()[0][0]
-    events = con.execute(
-        "select count(*) from raw.otlp_log_records where usage_date >= ? and usage_date < ?",
-        list(window),
-    ).fetchall()[0][0]
-    return {"points": points, "events": events}
-
-
-RECONCILIATION_SQL = """
-with points as (
-    select source_file, count(*) as n from raw.otlp_metric_points group by source_file
-),
-events as (
-    select source_file, count(*) as n from raw.otlp_log_records group by source_file
-),
-quarantined as (
-    select source_file,
-        count(*) filter (where record_index is null) as lines,
-        count(*) filter (where record_index is not null) as records
-    from raw.quarantine group by source_file
+FRESHNESS_CHECK = dg.AssetCheckSpec(
+    "telemetry_is_fresh",
+    asset=dg.AssetKey(["otlp", "log_records"]),
+    description=(
+        "Warns when the newest telemetry record (metric point or event) is older than "
+        "ANALYTICS_FRESHNESS_HOURS (default 24): Claude Code clients or the collector stopped "
+        "sending, or stopped landing files."
+    ),
 )
-select f.source_file
-from raw.landed_files f
-left join points p using (source_file)
-left join events e using (source_file)
-left join quarantined q using (source_file)
-where f.lines_read <> f.lines_loaded + f.lines_quarantined
-   or f.lines_quarantined <> coalesce(q.lines, 0)
-   or f.records_quarantined <> coalesce(q.records, 0)
-   or f.metric_points <> coalesce(p.n, 0)
-   or f.log_records <> coalesce(e.n, 0)
-order by 1
-"""
+OTLP_CHECK_SPECS = [QUARANTINE_CHECK, RECONCILIATION_CHECK, FRESHNESS_CHECK]
 
 
-def otlp_check_results(con, summary) -> list[dg.AssetCheckResult]:
-    reasons = con.execute(
-        "select reason, count(*) from raw.quarantine group by reason order by 2 desc"
-    ).fetchall()
-    total_quarantined = sum(n for _, n in reasons)
-    mismatched = [name for (name,) in con.execute(RECONCILIATION_SQL).fetchall()]
-    totals = con.execute(
-        "select count(*), coalesce(sum(lines_read), 0), coalesce(sum(lines_loaded), 0), "
-        "coalesce(sum(lines_quarantined), 0) from raw.landed_files"
-    ).fetchall()[0]
+def freshness_result(newest: datetime | None, now: datetime, max_age_hours: float) -> dg.AssetCheckResult:
+    age_hours = None if newest is None else (now - newest).total_seconds() / 3600
+    return dg.AssetCheckResult(
+        check_name=FRESHNESS_CHECK.name,
+        asset_key=FRESHNESS_CHECK.asset_key,
+        passed=age_hours is not None and age_hours <= max_age_hours,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "newest_record": newest.isoformat() if newest else "none",
+            "age_hours": round(age_hours, 1) if age_hours is not None else -1,
+            "max_age_hours": max_age_hours,
+        },
+    )
+
+
+def otlp_check_results(found: Reconciliation, quarantined_this_run: int) -> list[dg.AssetCheckResult]:
     return [
         dg.AssetCheckResult(
             check_name=QUARANTINE_CHECK.name,
             asset_key=QUARANTINE_CHECK.asset_key,
-            passed=total_quarantined == 0,
+            passed=found.quarantined_total == 0,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
-                "quarantined_total": total_quarantined,
-                "quarantined_this_run": summary.quarantined,
-                **{f"reason: {reason}": n for reason, n in reasons},
+                "quarantined_total": found.quarantined_total,
+                "quarantined_this_run": quarantined_this_run,
+                **{f"reason: {reason}": n for reason, n in found.quarantine_reasons},
             },
         ),
         dg.AssetCheckResult(
             check_name=RECONCILIATION_CHECK.name,
             asset_key=RECONCILIATION_CHECK.asset_key,
-            passed=not mismatched,
+            passed=not found.files_not_reconciled,
             metadata={
-                "files": totals[0],
-                "lines_read": totals[1],
-                "lines_loaded": totals[2],
-                "lines_quarantined": totals[3],
-                "files_not_reconciled": ", ".join(mismatched[:20]) or "none",
+                "files": found.files,
+                "lines_read": found.lines_read,
+                "lines_loaded": found.lines_loaded,
+                "lines_quarantined": found.lines_quarantined,
+                "files_not_reconciled": ", ".join(found.files_not_reconciled[:20]) or "none",
             },
         ),
     ]

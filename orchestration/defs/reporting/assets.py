@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.defs.resources import warehouse_write_lock
+from analytics.warehouse.lock import warehouse_write_lock
 
 REPORT_PATH = "reports/analytics.html"
 
@@ -34,13 +34,13 @@ class AnalyticsPageConfig(dg.Config):
 
 
 def last_dbt_build(database: str) -> str | None:
-    """The fingerprint and time of the last successful dbt build (raw.dbt_builds), if any."""
+    """The fingerprint and time of the last successful dbt build (meta.dbt_builds), if any."""
     import duckdb as duckdb_module
 
     con = duckdb_module.connect(database, read_only=True)
     try:
         rows = con.execute(
-            "select fingerprint, max(built_at) from raw.dbt_builds group by fingerprint "
+            "select fingerprint, max(built_at) from meta.dbt_builds group by fingerprint "
             "order by 2 desc limit 1"
         ).fetchall()
     except duckdb_module.Error:

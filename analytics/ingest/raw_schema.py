@@ -1,0 +1,267 @@
+"""All DDL of the warehouse's own tables: schema `raw` (what ingestion writes and dbt reads as
+sources) and schema `meta` (the pipeline's bookkeeping).
+
+Raw rows are keyed by the landed file they came from (`source_file`, `source_line`,
+`record_index`), so a file is loaded once and replaced as a whole when it changes. The
+`usage_date` column is the UTC day of the record's own `timeUnixNano`; dbt filters on it.
+"""
+
+RAW_SCHEMA = "raw"
+
+OTLP_METRIC_POINTS_COLUMNS = """
+    usage_date DATE NOT NULL,
+    point_time TIMESTAMP NOT NULL,
+    time_unix_nano BIGINT NOT NULL,
+    start_time_unix_nano BIGINT,
+    metric_name VARCHAR NOT NULL,
+    metric_type VARCHAR NOT NULL,
+    metric_unit VARCHAR,
+    aggregation_temporality INTEGER,
+    is_monotonic BOOLEAN,
+    value DOUBLE NOT NULL,
+    session_id VARCHAR,
+    user_id VARCHAR,
+    user_email VARCHAR,
+    api_key_name VARCHAR,
+    user_account_uuid VARCHAR,
+    organization_id VARCHAR,
+    terminal_type VARCHAR,
+    service_name VARCHAR,
+    service_version VARCHAR,
+    attr_type VARCHAR,
+    attr_model VARCHAR,
+    attr_decision VARCHAR,
+    attr_source VARCHAR,
+    attr_tool_name VARCHAR,
+    attr_language VARCHAR,
+    attr_start_type VARCHAR,
+    attr_query_source VARCHAR,
+    scope_name VARCHAR,
+    scope_version VARCHAR,
+    resource_attributes_json VARCHAR NOT NULL,
+    attributes_json VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_line INTEGER NOT NULL,
+    record_index INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+OTLP_LOG_RECORDS_COLUMNS = """
+    usage_date DATE NOT NULL,
+    event_time TIMESTAMP NOT NULL,
+    time_unix_nano BIGINT NOT NULL,
+    observed_time_unix_nano BIGINT,
+    body VARCHAR,
+    event_name VARCHAR,
+    event_sequence BIGINT,
+    session_id VARCHAR,
+    user_id VARCHAR,
+    user_email VARCHAR,
+    api_key_name VARCHAR,
+    user_account_uuid VARCHAR,
+    organization_id VARCHAR,
+    terminal_type VARCHAR,
+    service_name VARCHAR,
+    service_version VARCHAR,
+    prompt_id VARCHAR,
+    attr_model VARCHAR,
+    attr_tool_name VARCHAR,
+    attr_decision VARCHAR,
+    attr_source VARCHAR,
+    cost_usd DOUBLE,
+    input_tokens DOUBLE,
+    output_tokens DOUBLE,
+    cache_read_tokens DOUBLE,
+    cache_creation_tokens DOUBLE,
+    duration_ms DOUBLE,
+    status_code VARCHAR,
+    severity_number INTEGER,
+    severity_text VARCHAR,
+    scope_name VARCHAR,
+    scope_version VARCHAR,
+    resource_attributes_json VARCHAR NOT NULL,
+    attributes_json VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_line INTEGER NOT NULL,
+    record_index INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+QUARANTINE_COLUMNS = """
+    source_file VARCHAR NOT NULL,
+    source_line INTEGER NOT NULL,
+    record_index INTEGER,
+    signal VARCHAR,
+    reason VARCHAR NOT NULL,
+    excerpt VARCHAR,
+    quarantined_at TIMESTAMP NOT NULL
+"""
+
+LANDED_FILES_COLUMNS = """
+    source_file VARCHAR PRIMARY KEY,
+    size_bytes BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    lines_read BIGINT NOT NULL,
+    lines_loaded BIGINT NOT NULL,
+    lines_quarantined BIGINT NOT NULL,
+    metric_points BIGINT NOT NULL,
+    log_records BIGINT NOT NULL,
+    records_quarantined BIGINT NOT NULL,
+    min_usage_date DATE,
+    max_usage_date DATE,
+    first_loaded_at TIMESTAMP NOT NULL,
+    last_loaded_at TIMESTAMP NOT NULL
+"""
+
+ROSTER_COLUMNS = """
+    email VARCHAR,
+    api_key_name VARCHAR,
+    user_ids VARCHAR,
+    team VARCHAR,
+    role VARCHAR,
+    source_line INTEGER NOT NULL,
+    content_hash VARCHAR,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+# The Admin API report (analytics/admin_api/loader.py): one row per item, tool action, model.
+ADMIN_API_USAGE_COLUMNS = """
+    usage_date DATE NOT NULL,
+    actor_type VARCHAR NOT NULL,
+    email_address VARCHAR,
+    api_key_name VARCHAR,
+    organization_id VARCHAR,
+    customer_type VARCHAR,
+    subscription_type VARCHAR,
+    terminal_type VARCHAR,
+    is_remote BOOLEAN,
+    num_sessions BIGINT,
+    lines_added BIGINT,
+    lines_removed BIGINT,
+    commits BIGINT,
+    pull_requests BIGINT,
+    tool_actions_json VARCHAR,
+    model_breakdown_json VARCHAR,
+    item_json VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,
+    item_index INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+ADMIN_API_TOOL_ACTIONS_COLUMNS = """
+    usage_date DATE NOT NULL,
+    source_file VARCHAR NOT NULL,
+    item_index INTEGER NOT NULL,
+    tool_key VARCHAR NOT NULL,
+    accepted BIGINT,
+    rejected BIGINT,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+ADMIN_API_MODEL_USAGE_COLUMNS = """
+    usage_date DATE NOT NULL,
+    source_file VARCHAR NOT NULL,
+    item_index INTEGER NOT NULL,
+    model_index INTEGER NOT NULL,
+    model VARCHAR,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    estimated_cost_amount DOUBLE,
+    estimated_cost_currency VARCHAR,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+TABLES = {
+    "otlp_metric_points": OTLP_METRIC_POINTS_COLUMNS,
+    "otlp_log_records": OTLP_LOG_RECORDS_COLUMNS,
+    "quarantine": QUARANTINE_COLUMNS,
+    "landed_files": LANDED_FILES_COLUMNS,
+    "roster": ROSTER_COLUMNS,
+    "admin_api_usage": ADMIN_API_USAGE_COLUMNS,
+    "admin_api_tool_actions": ADMIN_API_TOOL_ACTIONS_COLUMNS,
+    "admin_api_model_usage": ADMIN_API_MODEL_USAGE_COLUMNS,
+}
+
+# ---- schema meta: the pipeline's own bookkeeping, kept out of raw (dbt never reads it) ----
+
+META_SCHEMA = "meta"
+
+# Bookkeeping: which pages each loaded day was built from, so a rerun skips unchanged days (and
+# the raw tables, whose row counts and load times dbt's build log fingerprints, stay as they are).
+ADMIN_API_LOADED_DAYS_COLUMNS = """
+    usage_date DATE PRIMARY KEY,
+    pages_fingerprint VARCHAR NOT NULL,
+    pages INTEGER NOT NULL,
+    pages_quarantined INTEGER NOT NULL,
+    items_loaded BIGINT NOT NULL,
+    items_quarantined BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+# Which day windows dbt built from which raw data (analytics/warehouse/build_log.py).
+DBT_BUILDS_COLUMNS = """
+    window_start DATE NOT NULL,
+    window_end DATE NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    built_at TIMESTAMP NOT NULL
+"""
+
+# Which raw day each Parquet partition was published from (analytics/ingest/raw_parquet.py).
+PARQUET_PARTITIONS_COLUMNS = """
+    table_name VARCHAR NOT NULL,
+    usage_date DATE NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL,
+    published_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (table_name, usage_date)
+"""
+
+META_TABLES = {
+    "admin_api_loaded_days": ADMIN_API_LOADED_DAYS_COLUMNS,
+    "dbt_builds": DBT_BUILDS_COLUMNS,
+    "parquet_partitions": PARQUET_PARTITIONS_COLUMNS,
+}
+
+
+def column_definitions(columns: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a DDL column list, constraints left out."""
+    definitions = []
+    for line in columns.strip().splitlines():
+        if line.strip().upper().startswith("PRIMARY KEY"):
+            continue
+        name, *rest = line.strip().rstrip(",").split()
+        type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
+        definitions.append((name, " ".join(type_words)))
+    return definitions
+
+
+def create_tables(con, tables: dict[str, str], schema: str = RAW_SCHEMA) -> None:
+    """Create tables, and add the columns a newer version of their DDL defines.
+
+    Added columns are nullable: rows loaded before the upgrade hold NULL until their files are
+    reloaded.
+    """
+    con.execute(f"create schema if not exists {schema}")
+    for table, columns in tables.items():
+        con.execute(f"create table if not exists {schema}.{table} ({columns})")
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
+        for name, column_type in column_definitions(columns):
+            if name not in existing:
+                con.execute(f"alter table {schema}.{table} add column {name} {column_type}")
+
+
+def create_raw_tables(con) -> None:
+    """Create the raw schema's tables and the meta schema's bookkeeping tables."""
+    create_tables(con, TABLES)
+    create_tables(con, META_TABLES, META_SCHEMA)

@@ -1,0 +1,1 @@
+"""The `analytics` command: parses arguments and calls orchestration (runs) or the library."""

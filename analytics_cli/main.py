@@ -1,0 +1,330 @@
+"""`analytics`: run the daily pipeline, open the Dagster UI, generate sample data.
+
+A thin layer over the Dagster definitions: `analytics run` launches the same job the schedule
+and the UI launch, in this process, recorded in the Dagster instance under DAGSTER_HOME, so
+its runs show in the UI's history.
+
+Every mistake in the arguments ends in one line on stderr, `analytics: error: ...`, and exit
+status 2 (argparse's own errors included); an unexpected failure ends in one line and status 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date
+
+from analytics import settings
+from analytics.dates import parse_day
+from analytics.errors import UsageError
+from analytics_cli.report import add_commands as add_report_commands
+
+MAX_MEMBERS = 100_000
+MAX_DAYS = 3_660
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as the one `analytics: error:` line (no usage block)."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line (it may quote data or arguments)."""
+    from analytics.report.formatting import printable
+
+    return " ".join(printable(" ".join(str(text).split())).split()) or "unknown error"
+
+
+def _parse_day(text: str, flag: str) -> date:
+    try:
+        return parse_day(text, flag)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _positive(flag: str, upper: int):
+    """An argparse type: a whole number from 1 to `upper`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 1 <= value <= upper:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: 1 to {upper:,}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: 0 to 2**63-1")
+    return value
+
+
+def _port(text: str) -> int:
+    return _positive("--port", 65_535)(text)
+
+
+def _preflight_warehouse() -> None:
+    """Before Dagster is imported (seconds): the warehouse opens for writing, after waiting, and
+    saying so at once, for a process outside the project that holds it; a folder that cannot be
+    made or a file without permission fails here, in one line."""
+    from analytics.errors import WarehouseBusy, WarehouseUnavailable
+    from analytics.warehouse.lock import check_warehouse, warehouse_lock
+
+    def say(message: str) -> None:
+        print(f"analytics: {message}", file=sys.stderr, flush=True)
+
+    warehouse = settings.warehouse_path()
+    try:
+        with warehouse_lock(warehouse, on_wait=say):
+            check_warehouse(
+                warehouse, settings.warehouse_wait_s(), on_wait=say,
+                config={"memory_limit": settings.duckdb_memory_limit()},
+            )
+    except (WarehouseBusy, WarehouseUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _require_landing_dir():
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        raise UsageError(f"landing folder not found: {landing} (set ANALYTICS_LANDING_DIR)")
+    return landing
+
+
+def _select_engine(engine: str | None) -> None:
+    """--engine sets ANALYTICS_ENGINE for this process and the dbt it starts; spark needs its
+    extra packages and a Java runtime, checked here so the run does not fail half-way."""
+    import os
+    import shutil
+    from importlib.util import find_spec
+
+    if engine:
+        os.environ["ANALYTICS_ENGINE"] = engine
+    try:
+        chosen = settings.engine()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if chosen != "spark":
+        return
+    if find_spec("pyspark") is None or find_spec("dbt.adapters.spark") is None:
+        raise UsageError(
+            "the spark engine needs pyspark and dbt-spark: install the project with its spark "
+            "extra (`python3 -m uv sync --extra spark`, or `pip install '.[spark]'`)"
+        )
+    java_home = settings.java_home()
+    if not shutil.which("java") and not (java_home and os.path.exists(os.path.join(java_home, "bin", "java"))):
+        raise UsageError("the spark engine needs a Java runtime (17 or newer): none on PATH or in JAVA_HOME")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _select_engine(args.engine)
+    start = _parse_day(args.start, "--start") if args.start else None
+    end = _parse_day(args.end, "--end") if args.end else None
+    if start and end and start > end:
+        raise UsageError(f"--start {start} is after --end {end}")
+    landing = _require_landing_dir()
+    _preflight_warehouse()
+    from orchestration.launcher import run_pipeline
+
+    return run_pipeline(landing, start, end, reload=args.reload)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.dbt import ensure_dbt_manifest
+    from orchestration.instance import prepare_environment
+    from orchestration.services import dagster_commands, run_services
+
+    _select_engine(args.engine)
+    _require_landing_dir()
+    prepare_environment()
+    try:
+        ensure_dbt_manifest()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    commands = dagster_commands(args.host, args.port)
+    if args.collect:
+        commands.append(_collector_command(args.collect))
+    print(
+        f"Dagster UI on http://{args.host}:{args.port}, with the daemon running the schedule "
+        "and sensors" + (f", and the OTLP receiver on {args.collect}" if args.collect else "")
+        + " (Ctrl-C to stop)",
+        file=sys.stderr,
+    )
+    return run_services(commands, cwd=settings.PROJECT_ROOT)
+
+
+def _collector_command(address: str) -> list[str]:
+    """`analytics collect` beside the webserver and daemon (`ui --collect [HOST:]PORT`)."""
+    if not settings.landing_dir_is_set():
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
+    host, _, port = address.rpartition(":")
+    return [sys.executable, "-m", "analytics_cli.main", "collect",
+            "--host", host or "127.0.0.1", "--port", port]
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from analytics.collect import CollectConfigError, serve
+
+    try:
+        return serve(args.host, args.port)
+    except CollectConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+    from pathlib import Path
+
+    from analytics.dates import EARLIEST
+    from analytics.generate import generate_organization
+
+    today = datetime.now(UTC).date()
+    start = _parse_day(args.start, "--start") if args.start else today - timedelta(days=args.days)
+    last = start + timedelta(days=args.days - 1)
+    if last > today:
+        raise UsageError(
+            f"--start {start} with --days {args.days} ends on {last}, after today ({today} UTC): "
+            "telemetry from the future is not valid"
+        )
+    if start < EARLIEST:
+        raise UsageError(f"--start {start} is before {EARLIEST}: give a later day or fewer --days")
+    summary = generate_organization(
+        Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed,
+        admin_api=args.admin_api,
+    )
+    mb = summary["bytes_written"] / 1e6
+    print(
+        f"wrote {args.out_dir}: {summary['files']} files, {summary['lines']} lines, {mb:.1f} MB "
+        f"in {summary['seconds']:.1f}s ({mb / max(summary['seconds'], 1e-9):.0f} MB/s)"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="analytics",
+        description=(
+            "Claude Code usage analytics in your own warehouse: ingest the telemetry that lands "
+            "in ANALYTICS_LANDING_DIR, build the marts with dbt in ANALYTICS_WAREHOUSE (DuckDB), "
+            "and show the Analytics page. Every setting is an environment variable (README)."
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}",
+        help="print the version of claude-code-analytics and exit",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="ingest the landing folder and build every mart for a UTC day range (one run)",
+        description=(
+            "Ingest new telemetry from ANALYTICS_LANDING_DIR and rebuild every mart in "
+            "ANALYTICS_WAREHOUSE for the inclusive UTC day range. Without dates: every day "
+            "from the first to the last day found in the landing data."
+        ),
+    )
+    run.add_argument("--start", help="first UTC day, YYYY-MM-DD")
+    run.add_argument("--end", help="last UTC day (inclusive), YYYY-MM-DD")
+    run.add_argument(
+        "--reload", action="store_true",
+        help="read again the landed files holding records of these days, even if unchanged",
+    )
+    run.add_argument(
+        "--engine", choices=settings.ENGINES,
+        help="where the dbt models build: duckdb (default) or spark (sets ANALYTICS_ENGINE)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    ui = commands.add_parser(
+        "ui",
+        help="start the Dagster UI and the daemon (the schedule and sensors) on this machine",
+        description=(
+            "Start dagster-webserver and dagster-daemon on the code location of this project, "
+            "with the instance in DAGSTER_HOME. The daily schedule and the landing-folder sensor "
+            "are on by default. Ctrl-C stops both."
+        ),
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on (default: 127.0.0.1)")
+    ui.add_argument("--port", type=_port, default=3000, help="port of the webserver (default: 3000)")
+    ui.add_argument("--engine", choices=settings.ENGINES, help="where runs build the dbt models, as for `analytics run`")
+    ui.add_argument(
+        "--collect", nargs="?", const="127.0.0.1:4318", metavar="[HOST:]PORT",
+        help="also run `analytics collect` (default 127.0.0.1:4318) as a third service",
+    )
+    ui.set_defaults(func=cmd_ui)
+
+    collect = commands.add_parser(
+        "collect", help="receive Claude Code's OTLP/HTTP telemetry into the landing folder",
+        description="An OTLP/HTTP receiver (POST /v1/logs, /v1/metrics; protobuf or JSON, gzip) "
+        "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
+    )
+    collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
+    collect.add_argument("--port", type=_port, default=4318, help="port to listen on (default: 4318, OTLP/HTTP)")
+    collect.set_defaults(func=cmd_collect)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a synthetic organization's landing folder (OTLP, roster, expected numbers)",
+        description=(
+            "Write a deterministic synthetic organization to OUT_DIR in the exact wire formats of "
+            "several Claude Code versions, with the faults real pipelines deliver, a roster, and "
+            "under expected/ the daily and monthly numbers it put in (same arguments, same bytes)."
+        ),
+    )
+    generate.add_argument("out_dir", metavar="OUT_DIR", help="the landing folder to write (created)")
+    generate.add_argument("--members", type=_positive("--members", MAX_MEMBERS), required=True,
+                          help=f"how many engineers (1 to {MAX_MEMBERS:,})")
+    generate.add_argument("--days", type=_positive("--days", MAX_DAYS), required=True,
+                          help=f"how many days of usage (1 to {MAX_DAYS:,}), ending by today")
+    generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
+    generate.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
+    generate.add_argument(
+        "--admin-api", action="store_true",
+        help="also write the Admin API report pages (admin_api/claude_code/DAY/page-N.json)",
+    )
+    generate.set_defaults(func=cmd_generate)
+
+    add_report_commands(commands)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("claude-code-analytics")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except UsageError as exc:
+        print(f"analytics: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("analytics: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
+        print(f"analytics: error: {one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+{#-
+    Overrides dbt's own get_where_subquery (the macro that wraps a data test's relation in
+    `select * ... where <config where>`): dbt looks a macro up in the root project before its
+    global ones, so this definition replaces dbt's for every data test of this project. It is
+    the documented hook for a test's `where` config; the override only adds one keyword.
+
+    Why: data tests check the run's window, not all history, so a daily run's
+    cost does not grow with history (each day was tested when it was built). A test configured
+    with `where: __window__` (set for the model folders in dbt_project.yml)
+    reads only the rows of the window: usage_date in [min_date, max_date), or for monthly
+    models the months the window touches; models with neither column are tested whole.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where == '__window__' -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'usage_date' in columns -%}
+            {%- set where = in_window('usage_date') -%}
+        {%- elif 'usage_month' in columns -%}
+            {%- set where = in_window_months('usage_month') -%}
+        {%- else -%}
+            {%- set where = none -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if where -%}
+        (select * from {{ relation }} where {{ where }}) dbt_subquery
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

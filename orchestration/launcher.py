@@ -1,0 +1,139 @@
+"""The run launcher behind `analytics run`: one in-process Dagster run of the daily job over a
+UTC day range, recorded in the Dagster instance (so it shows in the UI), then its summary."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from analytics import progress, settings
+from analytics.dates import days_between
+from analytics.errors import UsageError
+from analytics.ingest.loader import date_range_of_landing
+from analytics.report.formatting import printable
+from analytics.summary import LoadCounts, summary_lines
+from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
+from orchestration.dbt import ensure_dbt_manifest
+from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
+from orchestration.partition_start import partitions_start, record_start
+from orchestration.patches import quiet_unexecuted_check_warnings
+
+JOB_NAME = "daily_pipeline"
+
+
+
+def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
+    with warehouse_write_lock(str(warehouse)):
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
+        try:
+            return date_range_of_landing(con, landing)
+        finally:
+            con.close()
+
+
+def _failure_line(result) -> str:
+    """The first failed step and the innermost cause of its error, on one line."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
+            # dbt's own summary names the failing model or test; prefer it to the wrapper's line
+            detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
+            reason = (detail or lines or ["unknown error"])[0]
+            # the library's own errors are one line already: without Dagster's "module.Class: "
+            if error.cls_name:
+                reason = re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", reason)
+            # the message may quote data (a value DuckDB could not cast): printable only
+            return f"step {event.step_key} failed: {printable(reason)}"
+    return "the run failed"
+
+
+def _load_counts(result) -> LoadCounts:
+    """What ingestion loaded, from the run's materialization metadata of the raw assets."""
+    found: dict[str, dict] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        found[materialization.asset_key.to_user_string()] = {
+            key: value.value for key, value in materialization.metadata.items()
+        }
+    points = found.get("otlp/metric_points", {})
+    events = found.get("otlp/log_records", {})
+    quarantine = found.get("otlp/quarantine", {})
+    return LoadCounts(
+        files=points.get("files_loaded", 0),
+        metric_points=points.get("rows_loaded", 0),
+        events=events.get("rows_loaded", 0),
+        lines_quarantined=quarantine.get("lines_quarantined", 0),
+        records_quarantined=quarantine.get("records_quarantined", 0),
+    )
+
+
+def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bool = False) -> int:
+    started = time.perf_counter()
+    home = prepare_environment()
+    progress.to_stderr()
+    warehouse = settings.warehouse_path()
+    if start is None or end is None:
+        first, last = _landing_range(landing, warehouse)
+        if first is None:
+            raise UsageError(f"no telemetry found under {landing / 'otlp'} (give --start and --end)")
+        start, end = start or first, end or last
+        if start > end:
+            raise UsageError(f"--start {start} is after the last day with data, {end}")
+    record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
+    earliest = partitions_start()
+    latest = datetime.now(UTC).date()
+    if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
+        raise UsageError(
+            f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"
+        )
+    if end > latest:
+        raise UsageError(f"{end} is in the future (today is {latest} UTC)")
+    try:
+        ensure_dbt_manifest()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+
+    quiet_unexecuted_check_warnings()
+    if not settings.dagster_storage_url():  # the SQLite run history only
+        tune_sqlite_run_storage()
+
+    from orchestration.definitions import defs
+    from orchestration.defs.partitions import partition_range_tags
+
+    days = days_between(start, end)
+    print(f"analytics run: {start} .. {end} ({days} day(s)), landing {landing}", file=sys.stderr)
+    log_dir = home / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / "analytics-run.log"
+    job = defs.resolve_job_def(JOB_NAME)
+    with log_file.open("w") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=dagster_instance(),
+            tags=partition_range_tags(start, end),
+            raise_on_error=False,
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                "ops": {"raw_otlp": {"config": {"reload": reload}}},
+            },
+        )
+    if not result.success:
+        print(
+            f"analytics: error: {_failure_line(result)} (run {result.run_id}; dbt output in {log_file})",
+            file=sys.stderr,
+        )
+        return 1
+    seconds = time.perf_counter() - started
+    print("\n".join(summary_lines(warehouse, start, end, _load_counts(result), seconds)))
+    return 0
+
+

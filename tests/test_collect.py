@@ -325,6 +325,9 @@ def test_without_a_token_only_loopback(env, tmp_path):
     unset = {k: v for k, v in env.items() if k != "ANALYTICS_LANDING_DIR"}
     refused = run_cli(unset, "collect", "--port", "0", check=False)
     assert refused.returncode == 2 and "set ANALYTICS_LANDING_DIR" in refused.stderr
+    # nor beside the UI, whose defaults would point it at the bundled sample
+    refused = run_cli(unset, "ui", "--collect", check=False)
+    assert refused.returncode == 2 and "--collect needs ANALYTICS_LANDING_DIR" in refused.stderr
     with Receiver(dict(env, ANALYTICS_COLLECT_TOKEN=TOKEN), "--host", "0.0.0.0") as receiver:
         assert "bearer token required" in receiver.first_line
         assert receiver.stop() == 0

@@ -126,15 +126,26 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     home = prepare_environment()
     _configure_progress()
     warehouse = settings.warehouse_path()
+    earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
+    latest = datetime.now(UTC).date()
     if start is None or end is None:
+        # the range of the folder's valid records (2020 .. tomorrow, complete lines only), cut
+        # to the days a run can process: a record's clock is not a reason to fail a run
         first, last = _landing_range(landing, warehouse)
         if first is None:
             raise UsageError(f"no telemetry found under {landing / 'otlp'} (give --start and --end)")
+        if start is None and first < earliest <= last:
+            print(
+                f"analytics run: records before {earliest} are not processed "
+                "(set ANALYTICS_PARTITIONS_START to include them)",
+                file=sys.stderr,
+            )
+            first = earliest
+        if end is None and last > latest >= first:
+            last = latest  # records dated tomorrow (a clock ahead) are built tomorrow
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
-    earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
-    latest = datetime.now(UTC).date()
     if start < earliest:
         raise UsageError(
             f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"

@@ -13,6 +13,9 @@
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
 | ANALYTICS_SPARK_MASTER | local[2] |
+| ANALYTICS_MAX_LINE_BYTES | 64 MiB; a longer landed line is quarantined by its length, never parsed |
+| ANALYTICS_QUARANTINE_ROWS_PER_FILE | 1000; beyond it a file's quarantined lines are only counted |
+| ANALYTICS_LISTING_SECONDS | 60; listing the landing folder stops (with a warning) after this |
 """
 
 from __future__ import annotations
@@ -56,6 +59,32 @@ def store_content() -> bool:
 
 def duckdb_memory_limit() -> str:
     return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name) or ""
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r}: expected a number above 0")
+    return value
+
+
+def max_line_bytes() -> int:
+    """Longest landed line parsed; a longer one is quarantined by length without being held."""
+    return _positive_int("ANALYTICS_MAX_LINE_BYTES", 64 * 1024 * 1024)
+
+
+def quarantine_rows_per_file() -> int:
+    """Quarantine rows stored per landed file (generation); the rest are counted only."""
+    return _positive_int("ANALYTICS_QUARANTINE_ROWS_PER_FILE", 1000)
+
+
+def listing_seconds() -> float:
+    """Time allowed to list the landing folder (a huge or hostile tree cannot hold a run)."""
+    return float(_positive_int("ANALYTICS_LISTING_SECONDS", 60))
 
 
 ENGINES = ("duckdb", "spark")

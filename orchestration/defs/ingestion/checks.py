@@ -15,8 +15,9 @@ RECONCILIATION_CHECK = dg.AssetCheckSpec(
     "every_line_accounted_for",
     asset=dg.AssetKey(["raw", "landed_files"]),
     description=(
-        "For every landed file: lines read = lines loaded + lines quarantined, and the raw "
-        "tables hold exactly the records the manifest counted."
+        "For every landed file: lines read = lines loaded + quarantined + blank, every "
+        "quarantined line has its row or is counted beyond the cap, and the raw tables hold "
+        "exactly the records the manifest counted."
     ),
 )
 OTLP_CHECK_SPECS = [QUARANTINE_CHECK, RECONCILIATION_CHECK]
@@ -34,27 +35,32 @@ def window_row_counts(con, window: tuple[date, date]) -> dict[str, int]:
     return {"points": points, "events": events}
 
 
+# Per file generation: every line read is loaded, quarantined or blank; every quarantined line
+# or record has its row, or is counted as not stored (beyond the per-file cap); the raw tables
+# hold exactly the records the manifest counted.
 RECONCILIATION_SQL = """
 with points as (
-    select source_file, count(*) as n from raw.otlp_metric_points group by source_file
+    select source_file, coalesce(source_generation, 1) as generation, count(*) as n
+    from raw.otlp_metric_points group by all
 ),
 events as (
-    select source_file, count(*) as n from raw.otlp_log_records group by source_file
+    select source_file, coalesce(source_generation, 1) as generation, count(*) as n
+    from raw.otlp_log_records group by all
 ),
 quarantined as (
-    select source_file,
+    select source_file, coalesce(source_generation, 1) as generation,
         count(*) filter (where record_index is null) as lines,
         count(*) filter (where record_index is not null) as records
-    from raw.quarantine group by source_file
+    from raw.quarantine where signal is distinct from 'admin_api' group by all
 )
-select f.source_file
+select distinct f.source_file
 from raw.landed_files f
-left join points p using (source_file)
-left join events e using (source_file)
-left join quarantined q using (source_file)
-where f.lines_read <> f.lines_loaded + f.lines_quarantined
-   or f.lines_quarantined <> coalesce(q.lines, 0)
-   or f.records_quarantined <> coalesce(q.records, 0)
+left join points p using (source_file, generation)
+left join events e using (source_file, generation)
+left join quarantined q using (source_file, generation)
+where f.lines_read <> f.lines_loaded + f.lines_quarantined + coalesce(f.blank_lines, 0)
+   or f.lines_quarantined + f.records_quarantined
+      <> coalesce(q.lines, 0) + coalesce(q.records, 0) + coalesce(f.quarantine_rows_not_stored, 0)
    or f.metric_points <> coalesce(p.n, 0)
    or f.log_records <> coalesce(e.n, 0)
 order by 1
@@ -68,8 +74,10 @@ def otlp_check_results(con, summary) -> list[dg.AssetCheckResult]:
     total_quarantined = sum(n for _, n in reasons)
     mismatched = [name for (name,) in con.execute(RECONCILIATION_SQL).fetchall()]
     totals = con.execute(
-        "select count(*), coalesce(sum(lines_read), 0), coalesce(sum(lines_loaded), 0), "
-        "coalesce(sum(lines_quarantined), 0) from raw.landed_files"
+        "select count(distinct source_file), coalesce(sum(lines_read), 0), "
+        "coalesce(sum(lines_loaded), 0), coalesce(sum(lines_quarantined), 0), "
+        "coalesce(sum(blank_lines), 0), coalesce(sum(lines_repaired), 0), "
+        "coalesce(sum(quarantine_rows_not_stored), 0) from raw.landed_files"
     ).fetchall()[0]
     return [
         dg.AssetCheckResult(
@@ -92,6 +100,9 @@ def otlp_check_results(con, summary) -> list[dg.AssetCheckResult]:
                 "lines_read": totals[1],
                 "lines_loaded": totals[2],
                 "lines_quarantined": totals[3],
+                "blank_lines": totals[4],
+                "lines_repaired": totals[5],
+                "quarantine_rows_not_stored": totals[6],
                 "files_not_reconciled": ", ".join(mismatched[:20]) or "none",
             },
         ),

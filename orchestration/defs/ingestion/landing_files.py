@@ -1,158 +1,320 @@
-"""The landing folder: which OTLP files are there, which are new or changed, and their lines."""
+"""The landing folder: which OTLP files are there, and their lines, framed safely.
+
+Lines are framed here, in Python, streaming: a line longer than the limit is counted and
+hashed while it is discarded, never held whole (a 1 MB gzip can inflate to one 1 GiB line);
+blank lines are counted, not handed on; invalid UTF-8 and lone UTF-16 surrogate escapes are
+replaced by U+FFFD so the rest of the line still loads; a UTF-8 BOM at the start is skipped.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
+import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from analytics import settings
+from analytics.ingest.walk import FoundFile, Skipped, open_regular, walk_regular_files
+
 OTLP_SUBDIR = "otlp"
-OTLP_SUFFIXES = (".jsonl", ".jsonl.gz")
+# `x.jsonl`, `x.jsonl.gz`, and logrotate's `x.jsonl.1`, `x.jsonl.1.gz`, `x.jsonl-20261124(.gz)`
+OTLP_NAME = re.compile(r"\.jsonl(?:\.[0-9]+|-[^/]+?)?(?:\.gz)?$")
 # Lines are handed to DuckDB in chunks of about this many bytes, so memory stays flat in file size.
 CHUNK_BYTES = 64 * 1024 * 1024
+# Raw bytes read and inflated bytes produced per step: a gzip bomb inflates a block at a time.
+BLOCK_BYTES = 4 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+BLANK = b" \t\r"
 
 
 class LandingDirError(Exception):
     """The landing folder is missing or unreadable."""
 
 
-@dataclass(frozen=True)
-class LandedFile:
-    path: Path
-    relative_path: str
-    size_bytes: int
-    mtime_ns: int
+LandedFile = FoundFile
 
 
-def discover_otlp_files(landing_dir: Path) -> list[LandedFile]:
-    """Every `otlp/**/*.jsonl` and `*.jsonl.gz` under the landing folder, in a stable order."""
+def is_otlp_name(name: str) -> bool:
+    return bool(OTLP_NAME.search(name)) and not name.startswith(".")
+
+
+def discover_otlp_files(landing_dir: Path, skipped: list[Skipped] | None = None) -> list[LandedFile]:
+    """Every OTLP file under `otlp/` of the landing folder (see walk.py), in a stable order.
+
+    What was not read (FIFOs, devices, links leaving the folder, loops) is added to `skipped`.
+    """
     if not landing_dir.is_dir():
         raise LandingDirError(f"landing folder not found: {landing_dir}")
     root = landing_dir / OTLP_SUBDIR
     if not root.is_dir():
         return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(OTLP_SUFFIXES):
-                continue
-            path = Path(dirpath) / name
-            stat = path.stat()
-            found.append(
-                LandedFile(
-                    path=path,
-                    relative_path=path.relative_to(landing_dir).as_posix(),
-                    size_bytes=stat.st_size,
-                    mtime_ns=stat.st_mtime_ns,
-                )
-            )
+    found, not_read = walk_regular_files(landing_dir, root, is_otlp_name, settings.listing_seconds())
+    if skipped is not None:
+        skipped.extend(not_read)
     return found
 
 
-def content_hash(path: Path) -> str:
-    """BLAKE2b of the file's bytes as stored (compressed files are hashed compressed)."""
+def content_hash(path: Path, limit: int | None = None) -> str:
+    """BLAKE2b of the file's first `limit` bytes (all without), compressed files compressed."""
     digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+    left = limit
+    with open_regular(path) as handle:
+        while left is None or left > 0:
+            block = handle.read(1 << 20 if left is None else min(1 << 20, left))
+            if not block:
+                break
             digest.update(block)
+            if left is not None:
+                left -= len(block)
     return digest.hexdigest()
-
-
-def read_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
-    """The file's bytes in blocks, gunzipped for .gz (concatenated members included).
-
-    A truncated or corrupt gzip stream yields everything before the damage, then raises
-    UnreadableTail.
-    """
-    with path.open("rb") as handle:
-        if not path.name.endswith(".gz"):
-            yield from iter(lambda: handle.read(block_bytes), b"")
-            return
-        inflater = zlib.decompressobj(wbits=31)
-        in_member = False
-        for compressed in iter(lambda: handle.read(block_bytes), b""):
-            while compressed:
-                in_member = True
-                try:
-                    out = inflater.decompress(compressed)
-                except zlib.error as exc:
-                    raise UnreadableTail(f"corrupt gzip data: {exc}") from None
-                if out:
-                    yield out
-                if inflater.eof:
-                    compressed = inflater.unused_data
-                    inflater = zlib.decompressobj(wbits=31)
-                    in_member = False
-                else:
-                    compressed = b""
-        if in_member:
-            raise UnreadableTail("gzip stream ends before its end marker (truncated file)")
 
 
 class UnreadableTail(Exception):
     """The rest of a file cannot be read (a damaged compressed stream)."""
 
 
-def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
-    """Arrow tables of (source_file, line_no, raw, read_error) covering every line of the files.
+def _raw_blocks(handle, limit: int | None) -> Iterator[bytes]:
+    left = limit
+    while left is None or left > 0:
+        block = handle.read(BLOCK_BYTES if left is None else min(BLOCK_BYTES, left))
+        if not block:
+            return
+        if left is not None:
+            left -= len(block)
+        yield block
 
-    Blank lines are included so that line numbers and counts are exact; line numbers are
-    1-based, and a final newline does not start another line. When the end of a compressed
-    file cannot be read, what was read is kept and one more line stands for the unreadable
-    rest, with read_error saying why.
+
+def read_blocks(
+    path: Path, limit: int | None = None, compressed: bool | None = None
+) -> Iterator[bytes]:
+    """The file's bytes in blocks of at most BLOCK_BYTES, gunzipped for .gz (concatenated
+    members included), reading at most `limit` stored bytes.
+
+    A truncated or corrupt gzip stream yields everything before the damage, then raises
+    UnreadableTail.
     """
-    names: list[str] = []
-    numbers: list[int] = []
-    lines: list[bytes] = []
-    errors: list[str | None] = []
-    size = 0
+    with open_regular(path) as handle:
+        if not (path.name.endswith(".gz") if compressed is None else compressed):
+            yield from _raw_blocks(handle, limit)
+            return
+        inflater = zlib.decompressobj(wbits=31)
+        in_member = False
+        for data in _raw_blocks(handle, limit):
+            while True:
+                if data:
+                    in_member = True
+                try:
+                    out = inflater.decompress(data, BLOCK_BYTES)
+                except zlib.error as exc:
+                    raise UnreadableTail(f"corrupt gzip data: {exc}") from None
+                if out:
+                    yield out
+                if inflater.eof:
+                    data = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+                    in_member = False
+                    if not data:
+                        break
+                    continue
+                data = inflater.unconsumed_tail
+                if not data and len(out) < BLOCK_BYTES:
+                    break
+        if in_member:
+            raise UnreadableTail("gzip stream ends before its end marker (truncated file)")
 
-    def add(name: str, number: int, line: bytes, error: str | None = None) -> None:
-        nonlocal size
-        names.append(name)
-        numbers.append(number)
-        lines.append(line)
-        errors.append(error)
-        size += len(line)
 
-    def flush() -> pa.Table:
-        nonlocal names, numbers, lines, errors, size
-        table = pa.table(
+@dataclass
+class FileStats:
+    """What framing counted in one file: every line, blank ones, repaired ones."""
+
+    lines_read: int = 0
+    blank_lines: int = 0
+    lines_repaired: int = 0
+
+
+@dataclass
+class Line:
+    number: int
+    data: bytes | None  # None when the line was too long (only its length and hash are kept)
+    length: int
+    digest: str | None = None
+
+
+def frame_lines(blocks: Iterator[bytes], max_bytes: int) -> Iterator[Line]:
+    """Lines of a byte stream, each at most `max_bytes` long or reported by length and hash.
+
+    Numbers are 1-based; a final newline does not start another line.
+    """
+    number = 0
+    pending: list[bytes] = []
+    pending_len = 0
+    oversize = None  # a hash of the line being discarded
+    first = True
+    for block in blocks:
+        if first:
+            first = False
+            block = block.removeprefix(BOM)
+        parts = block.split(b"\n")
+        last = parts.pop()
+        for i, part in enumerate(parts):
+            number += 1
+            if i == 0 and (pending or oversize is not None):
+                if oversize is not None:
+                    oversize.update(part)
+                    yield Line(number, None, pending_len + len(part), oversize.hexdigest())
+                    oversize = None
+                    pending_len = 0
+                    continue
+                pending.append(part)
+                part = b"".join(pending)
+                pending, pending_len = [], 0
+            if len(part) > max_bytes:
+                yield Line(number, None, len(part), hashlib.md5(part).hexdigest())
+            else:
+                yield Line(number, part, len(part))
+        if last:
+            if oversize is not None:
+                oversize.update(last)
+            else:
+                pending.append(last)
+            pending_len += len(last)
+            if oversize is None and pending_len > max_bytes:
+                oversize = hashlib.md5()
+                for piece in pending:
+                    oversize.update(piece)
+                pending = []
+    if oversize is not None:
+        yield Line(number + 1, None, pending_len, oversize.hexdigest())
+    elif pending_len:
+        yield Line(number + 1, b"".join(pending), pending_len)
+
+
+# a \\uD800-\\uDFFF escape and the backslashes before it (an even run escapes the backslash)
+_SURROGATE = re.compile(r"(\\+)u([dD][0-9a-fA-F]{3})")
+
+
+def repair_surrogates(text: str) -> tuple[str, int]:
+    """`text` with every unpaired UTF-16 surrogate escape replaced by `\\ufffd`; how many."""
+    out: list[str] = []
+    position = 0
+    repairs = 0
+    matches = [m for m in _SURROGATE.finditer(text) if len(m.group(1)) % 2 == 1]
+    i = 0
+    while i < len(matches):
+        match = matches[i]
+        unit = int(match.group(2), 16)
+        if 0xD800 <= unit <= 0xDBFF and i + 1 < len(matches):
+            following = matches[i + 1]
+            low = int(following.group(2), 16)
+            if following.start() == match.end() and len(following.group(1)) == 1 and 0xDC00 <= low <= 0xDFFF:
+                i += 2  # a valid pair
+                continue
+        if 0xD800 <= unit <= 0xDFFF:
+            start = match.end() - 6
+            out.append(text[position:start])
+            out.append("\\ufffd")
+            position = match.end()
+            repairs += 1
+        i += 1
+    if not repairs:
+        return text, 0
+    out.append(text[position:])
+    return "".join(out), repairs
+
+
+def decode_line(data: bytes) -> tuple[str, bool]:
+    """The line as text, bad UTF-8 and lone surrogate escapes replaced; whether repaired."""
+    try:
+        text = data.decode("utf-8")
+        repaired = False
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        repaired = True
+    if "\\u" in text and ("\\ud" in text or "\\uD" in text):
+        text, repairs = repair_surrogates(text)
+        repaired = repaired or repairs > 0
+    return text, repaired
+
+
+@dataclass
+class _Chunk:
+    names: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    texts: list[str | None] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    reasons: list[str | None] = field(default_factory=list)
+    details: list[str | None] = field(default_factory=list)
+    digests: list[str | None] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, name, number, text, length, reason=None, detail=None, digest=None) -> None:
+        self.names.append(name)
+        self.numbers.append(number)
+        self.texts.append(text)
+        self.lengths.append(length)
+        self.reasons.append(reason)
+        self.details.append(detail)
+        self.digests.append(digest)
+        self.size += length if text is not None else 0
+
+    def table(self) -> pa.Table:
+        return pa.table(
             {
-                "source_file": pa.array(names, pa.string()),
-                "line_no": pa.array(numbers, pa.int32()),
-                "raw": pa.array(lines, pa.binary()),
-                "read_error": pa.array(errors, pa.string()),
+                "source_file": pa.array(self.names, pa.string()),
+                "line_no": pa.array(self.numbers, pa.int32()),
+                "text": pa.array(self.texts, pa.string()),
+                "line_bytes": pa.array(self.lengths, pa.int64()),
+                "read_reason": pa.array(self.reasons, pa.string()),
+                "read_detail": pa.array(self.details, pa.string()),
+                "read_hash": pa.array(self.digests, pa.string()),
             }
         )
-        names, numbers, lines, errors, size = [], [], [], [], 0
-        return table
 
+
+def iter_line_chunks(
+    files: list[LandedFile],
+    stats: dict[str, FileStats],
+    chunk_bytes: int = CHUNK_BYTES,
+    max_line_bytes: int | None = None,
+) -> Iterator[pa.Table]:
+    """Arrow tables of the files' non-blank lines: (source_file, line_no, text, line_bytes,
+    read_reason, read_detail, read_hash); `stats` gets each file's counts.
+
+    A line too long to parse comes with no text and read_reason `line_too_long`. When a file
+    cannot be opened, or the end of a compressed file cannot be read, what was read is kept and
+    one more line stands for the rest, with read_reason and read_detail saying why.
+    """
+    limit = max_line_bytes or settings.max_line_bytes()
+    chunk = _Chunk()
     for landed in files:
-        line_no = 0
-        pending = b""
-        error = None
+        counts = stats.setdefault(landed.relative_path, FileStats())
+        name = landed.relative_path
+        number = 0
         try:
-            for block in read_blocks(landed.path, min(chunk_bytes, 8 << 20)):
-                parts = (pending + block).split(b"\n")
-                pending = parts.pop()
-                for part in parts:
-                    line_no += 1
-                    add(landed.relative_path, line_no, part)
-                if size >= chunk_bytes:
-                    yield flush()
+            for line in frame_lines(read_blocks(landed.path, landed.size_bytes, name.endswith(".gz")), limit):
+                number = line.number
+                if line.data is None:
+                    chunk.add(name, number, None, line.length, "line_too_long",
+                              f"{line.length} bytes, above {limit}", line.digest)
+                elif not line.data.strip(BLANK):
+                    counts.blank_lines += 1
+                else:
+                    text, repaired = decode_line(line.data)
+                    counts.lines_repaired += repaired
+                    chunk.add(name, number, text, line.length)
+                if chunk.size >= chunk_bytes:
+                    yield chunk.table()
+                    chunk = _Chunk()
         except UnreadableTail as exc:
-            error = str(exc)
+            number += 1
+            chunk.add(name, number, None, 0, "unreadable_file_tail", str(exc))
         except OSError as exc:
-            error = f"unreadable file: {exc}"
-        if pending or error:
-            line_no += 1
-            add(landed.relative_path, line_no, pending, error)
-    if lines:
-        yield flush()
+            number += 1
+            chunk.add(name, number, None, 0, "unreadable_file", exc.strerror or str(exc))
+        counts.lines_read += number
+    if chunk.names:
+        yield chunk.table()

@@ -144,53 +144,91 @@ class Line:
     digest: str | None = None
 
 
-def frame_lines(blocks: Iterator[bytes], max_bytes: int) -> Iterator[Line]:
-    """Lines of a byte stream, each at most `max_bytes` long or reported by length and hash.
+class _Oversize:
+    """A line being discarded: its length, and the MD5 of its first `budget` bytes."""
 
-    Numbers are 1-based; a final newline does not start another line.
+    def __init__(self, budget: int):
+        self.length = 0
+        self.budget = budget
+        self.md5 = hashlib.md5()
+
+    def update(self, data: bytes) -> None:
+        self.length += len(data)
+        if self.budget > 0:
+            self.md5.update(data[: self.budget])
+            self.budget -= len(data)
+
+
+def frame_lines(blocks: Iterator[bytes], max_bytes: int, counts: FileStats) -> Iterator[Line]:
+    """The non-blank lines of a byte stream, each at most `max_bytes` long, or reported by its
+    length and the MD5 of its first `max_bytes` bytes; blank lines and all lines are counted
+    in `counts`. Numbers are 1-based; a final newline does not start another line.
     """
     number = 0
     pending: list[bytes] = []
     pending_len = 0
-    oversize = None  # a hash of the line being discarded
+    oversize: _Oversize | None = None
     first = True
-    for block in blocks:
-        if first:
-            first = False
-            block = block.removeprefix(BOM)
-        parts = block.split(b"\n")
-        last = parts.pop()
-        for i, part in enumerate(parts):
-            number += 1
-            if i == 0 and (pending or oversize is not None):
+
+    def finish(part: bytes) -> Line | None:
+        """The line made of what is pending and `part`, or None when it is blank."""
+        nonlocal pending, pending_len, oversize
+        if oversize is not None:
+            oversize.update(part)
+            line = Line(number, None, oversize.length, oversize.md5.hexdigest())
+            oversize = None
+            return line
+        if pending:
+            pending.append(part)
+            part = b"".join(pending)
+            pending, pending_len = [], 0
+        if len(part) > max_bytes:
+            return Line(number, None, len(part), hashlib.md5(part[:max_bytes]).hexdigest())
+        if not part.strip(BLANK):
+            counts.blank_lines += 1
+            return None
+        return Line(number, part, len(part))
+
+    try:
+        for block in blocks:
+            if first:
+                first = False
+                block = block.removeprefix(BOM)
+            if b"\n" in block:
+                parts = block.split(b"\n")
+                last = parts.pop()
+                number += 1
+                line = finish(parts[0])
+                if line is not None:
+                    yield line
+                for part in parts[1:]:
+                    number += 1
+                    if not part:
+                        counts.blank_lines += 1
+                        continue
+                    line = finish(part)
+                    if line is not None:
+                        yield line
+            else:
+                last = block
+            if last:
                 if oversize is not None:
-                    oversize.update(part)
-                    yield Line(number, None, pending_len + len(part), oversize.hexdigest())
-                    oversize = None
-                    pending_len = 0
+                    oversize.update(last)
                     continue
-                pending.append(part)
-                part = b"".join(pending)
-                pending, pending_len = [], 0
-            if len(part) > max_bytes:
-                yield Line(number, None, len(part), hashlib.md5(part).hexdigest())
-            else:
-                yield Line(number, part, len(part))
-        if last:
-            if oversize is not None:
-                oversize.update(last)
-            else:
                 pending.append(last)
-            pending_len += len(last)
-            if oversize is None and pending_len > max_bytes:
-                oversize = hashlib.md5()
-                for piece in pending:
-                    oversize.update(piece)
-                pending = []
-    if oversize is not None:
-        yield Line(number + 1, None, pending_len, oversize.hexdigest())
-    elif pending_len:
-        yield Line(number + 1, b"".join(pending), pending_len)
+                pending_len += len(last)
+                if pending_len > max_bytes:
+                    oversize = _Oversize(max_bytes)
+                    for piece in pending:
+                        oversize.update(piece)
+                    pending, pending_len = [], 0
+        if oversize is not None or pending:
+            number += 1
+            line = finish(b"")
+            if line is not None:
+                yield line
+    finally:
+        counts.lines_read += number  # also when the stream breaks off
 
 
 # a \\uD800-\\uDFFF escape and the backslashes before it (an even run escapes the backslash)
@@ -293,28 +331,24 @@ def iter_line_chunks(
     for landed in files:
         counts = stats.setdefault(landed.relative_path, FileStats())
         name = landed.relative_path
-        number = 0
         try:
-            for line in frame_lines(read_blocks(landed.path, landed.size_bytes, name.endswith(".gz")), limit):
-                number = line.number
+            blocks = read_blocks(landed.path, landed.size_bytes, name.endswith(".gz"))
+            for line in frame_lines(blocks, limit, counts):
                 if line.data is None:
-                    chunk.add(name, number, None, line.length, "line_too_long",
+                    chunk.add(name, line.number, None, line.length, "line_too_long",
                               f"{line.length} bytes, above {limit}", line.digest)
-                elif not line.data.strip(BLANK):
-                    counts.blank_lines += 1
                 else:
                     text, repaired = decode_line(line.data)
                     counts.lines_repaired += repaired
-                    chunk.add(name, number, text, line.length)
+                    chunk.add(name, line.number, text, line.length)
                 if chunk.size >= chunk_bytes:
                     yield chunk.table()
                     chunk = _Chunk()
         except UnreadableTail as exc:
-            number += 1
-            chunk.add(name, number, None, 0, "unreadable_file_tail", str(exc))
+            counts.lines_read += 1
+            chunk.add(name, counts.lines_read, None, 0, "unreadable_file_tail", str(exc))
         except OSError as exc:
-            number += 1
-            chunk.add(name, number, None, 0, "unreadable_file", exc.strerror or str(exc))
-        counts.lines_read += number
+            counts.lines_read += 1
+            chunk.add(name, counts.lines_read, None, 0, "unreadable_file", exc.strerror or str(exc))
     if chunk.names:
         yield chunk.table()

@@ -385,23 +385,24 @@ def _time_range_of_file(landed: LandedFile, bounds: tuple[int, int]) -> tuple[in
     are not scanned (the load quarantines them)."""
     low = high = None
     limit = settings.max_line_bytes()
-    carry = b""
+    carry: list[bytes] = []  # the start of the current line
+    carried = 0
     skipping = False  # inside a line longer than the limit
     try:
         for block in read_blocks(landed.path, landed.size_bytes, landed.relative_path.endswith(".gz")):
             end = block.rfind(b"\n")
             if end < 0:
                 if not skipping:
-                    carry += block
-                    if len(carry) > limit:
-                        carry, skipping = b"", True
+                    carry.append(block)
+                    carried += len(block)
+                    if carried > limit:
+                        carry, carried, skipping = [], 0, True
                 continue
             if skipping:
-                first = block.find(b"\n")
-                data, skipping = block[first + 1 : end + 1], False
+                data, skipping = block[block.find(b"\n") + 1 : end + 1], False
             else:
-                data = carry + block[: end + 1]
-            carry = block[end + 1 :]
+                data = b"".join([*carry, block[: end + 1]])
+            carry, carried = [block[end + 1 :]], len(block) - end - 1
             for match in TIME_PATTERN.finditer(data):
                 value = int(match.group(1) or match.group(2))
                 if bounds[0] <= value < bounds[1]:

@@ -112,25 +112,47 @@ def salvage_lines() -> tuple[bytes, bytes]:
 def privacy_event(time_unix_nano: str) -> dict:
     """A tool_result with an `error` message, gen_ai.* keys, an unknown text attribute and a
     free-text body, and a user_prompt with its prompt."""
+
     def attr(key, value):
         return {"key": key, "value": {"stringValue": value}}
 
     records = [
-        {"timeUnixNano": time_unix_nano, "body": {"stringValue": "claude_code.tool_result"},
-         "attributes": [attr("event.name", "tool_result"), attr("session.id", "s-privacy"),
-                        attr("tool_name", "Read"), attr("success", "false"),
-                        attr("error", MARKERS["error"] + " /home/ann/.ssh/id_rsa"),
-                        attr("gen_ai.prompt", MARKERS["gen_ai"]),
-                        attr("gen_ai.completion", MARKERS["gen_ai"]),
-                        attr("custom.note", MARKERS["unknown"]),
-                        {"key": "duration_ms", "value": {"intValue": "12"}}]},
-        {"timeUnixNano": time_unix_nano, "body": {"stringValue": MARKERS["body"]},
-         "attributes": [attr("event.name", "user_prompt"), attr("session.id", "s-privacy"),
-                        attr("prompt", MARKERS["prompt"]), attr("prompt_length", "18")]},
+        {
+            "timeUnixNano": time_unix_nano,
+            "body": {"stringValue": "claude_code.tool_result"},
+            "attributes": [
+                attr("event.name", "tool_result"),
+                attr("session.id", "s-privacy"),
+                attr("tool_name", "Read"),
+                attr("success", "false"),
+                attr("error", MARKERS["error"] + " /home/ann/.ssh/id_rsa"),
+                attr("gen_ai.prompt", MARKERS["gen_ai"]),
+                attr("gen_ai.completion", MARKERS["gen_ai"]),
+                attr("custom.note", MARKERS["unknown"]),
+                {"key": "duration_ms", "value": {"intValue": "12"}},
+            ],
+        },
+        {
+            "timeUnixNano": time_unix_nano,
+            "body": {"stringValue": MARKERS["body"]},
+            "attributes": [
+                attr("event.name", "user_prompt"),
+                attr("session.id", "s-privacy"),
+                attr("prompt", MARKERS["prompt"]),
+                attr("prompt_length", "18"),
+            ],
+        },
     ]
-    return {"resourceLogs": [{"resource": {"attributes": []},
-                              "scopeLogs": [{"scope": {"name": "com.anthropic.claude_code"},
-                                             "logRecords": records}]}]}
+    return {
+        "resourceLogs": [
+            {
+                "resource": {"attributes": []},
+                "scopeLogs": [
+                    {"scope": {"name": "com.anthropic.claude_code"}, "logRecords": records}
+                ],
+            }
+        ]
+    }
 
 
 def warehouse_text_hits(con, needles) -> list[tuple[str, str, str]]:

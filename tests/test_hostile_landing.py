@@ -66,8 +66,10 @@ def write_bytes_lines(path, lines: list[bytes], end: bytes = b"\n") -> None:
 def test_a_gzip_bomb_a_200_mb_attribute_and_millions_of_blank_lines_stop_nothing(con, tmp_path):
     landing = tmp_path / "landing"
     otlp = landing / "otlp"
-    write_bytes_lines(otlp / "good" / "01.jsonl", capture_lines("01-accept", "metrics")
-                      + capture_lines("01-accept", "logs"))
+    write_bytes_lines(
+        otlp / "good" / "01.jsonl",
+        capture_lines("01-accept", "metrics") + capture_lines("01-accept", "logs"),
+    )
     write_gzip_bomb(otlp / "bomb.jsonl.gz")  # ~1 MB, one 1 GiB line
     write_huge_attribute_line(otlp / "huge-attribute.jsonl.gz")  # one 200 MiB line, valid OTLP
     write_blank_lines(otlp / "blank.jsonl.gz")  # 4 KB, 4,194,304 blank lines
@@ -81,8 +83,9 @@ def test_a_gzip_bomb_a_200_mb_attribute_and_millions_of_blank_lines_stop_nothing
     # capture 01: 11 points and 15 events, all loaded
     assert (summary.metric_points, summary.log_records) == (11, 15)
     assert summary.blank_lines == 4 * MIB
-    assert rows(con, "select source_file, source_line, reason, line_bytes from raw.quarantine "
-                     "order by 1") == [
+    assert rows(
+        con, "select source_file, source_line, reason, line_bytes from raw.quarantine order by 1"
+    ) == [
         ("otlp/bomb.jsonl.gz", 1, "line_too_long", 1024 * MIB),
         ("otlp/huge-attribute.jsonl.gz", 1, "line_too_long", huge_line_bytes),
         ("otlp/not-gzip.jsonl.gz", 1, "unreadable_file_tail", 0),
@@ -92,10 +95,14 @@ def test_a_gzip_bomb_a_200_mb_attribute_and_millions_of_blank_lines_stop_nothing
     assert rows(con, "select line_hash from raw.quarantine where source_file like '%bomb%'") == [
         (hashlib.md5(b"a" * 64 * MIB).hexdigest(),)
     ]
-    assert rows(con, "select detail from raw.quarantine where source_file like '%not-gzip%'")[0][0] \
-        .startswith("corrupt gzip data")
-    assert rows(con, "select source_file, lines_read, blank_lines, lines_quarantined from raw.landed_files "
-                     "where source_file like '%blank%'") == [("otlp/blank.jsonl.gz", 4 * MIB, 4 * MIB, 0)]
+    assert rows(con, "select detail from raw.quarantine where source_file like '%not-gzip%'")[0][
+        0
+    ].startswith("corrupt gzip data")
+    assert rows(
+        con,
+        "select source_file, lines_read, blank_lines, lines_quarantined from raw.landed_files "
+        "where source_file like '%blank%'",
+    ) == [("otlp/blank.jsonl.gz", 4 * MIB, 4 * MIB, 0)]
     assert rows(con, RECONCILIATION_SQL) == []
 
 
@@ -109,15 +116,20 @@ def _huge_line_bytes(otlp) -> int:
 
 def test_quarantine_rows_stop_at_1000_per_file_and_the_rest_are_counted(con, tmp_path):
     landing = tmp_path / "landing"
-    write_bytes_lines(landing / "otlp" / "noise.jsonl", [b'{"not": "otlp"}'] * 2500
-                      + capture_lines("17-v1.0.128-accept", "metrics"))
+    write_bytes_lines(
+        landing / "otlp" / "noise.jsonl",
+        [b'{"not": "otlp"}'] * 2500 + capture_lines("17-v1.0.128-accept", "metrics"),
+    )
     summary = load_landing_dir(con, landing)
     assert summary.lines_quarantined == 2500 and summary.metric_points == 7
     assert rows(con, "select count(*), min(source_line), max(source_line) from raw.quarantine") == [
         (1000, 1, 1000)
     ]
-    assert rows(con, "select lines_read, lines_loaded, lines_quarantined, quarantine_rows_not_stored "
-                     "from raw.landed_files") == [(2501, 1, 2500, 1500)]
+    assert rows(
+        con,
+        "select lines_read, lines_loaded, lines_quarantined, quarantine_rows_not_stored "
+        "from raw.landed_files",
+    ) == [(2501, 1, 2500, 1500)]
     assert rows(con, RECONCILIATION_SQL) == []
 
 
@@ -144,8 +156,14 @@ def test_the_folder_is_walked_safely(tmp_path):
         "  'quarantine': con.execute('select count(*) from raw.quarantine').fetchall()[0][0]}))\n"
     )
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", script, str(landing)], capture_output=True,
-                          text=True, timeout=60, cwd=PROJECT_ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(landing)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
     assert time.monotonic() - started < 60
     result = json.loads(done.stdout)
     assert result["found"] == ["otlp/a/logs.jsonl"]
@@ -163,8 +181,17 @@ def test_the_folder_is_walked_safely(tmp_path):
 
 def test_logrotate_names_are_read(tmp_path):
     otlp = tmp_path / "otlp"
-    names = ["logs.jsonl", "logs.jsonl.1", "logs.jsonl.2.gz", "logs.jsonl-20261124",
-             "logs.jsonl-20261123.gz", "logs.jsonl.gz", "notes.txt", "logs.json", ".hidden.jsonl"]
+    names = [
+        "logs.jsonl",
+        "logs.jsonl.1",
+        "logs.jsonl.2.gz",
+        "logs.jsonl-20261124",
+        "logs.jsonl-20261123.gz",
+        "logs.jsonl.gz",
+        "notes.txt",
+        "logs.json",
+        ".hidden.jsonl",
+    ]
     for name in names:
         (otlp / name).parent.mkdir(parents=True, exist_ok=True)
         (otlp / name).write_bytes(b"")
@@ -203,24 +230,34 @@ def test_a_file_that_shrinks_is_replaced_or_disappears_keeps_its_rows(con, tmp_p
     assert points() == 41
     # generation 2 began empty, so the lines written after the truncation grew it; the
     # replacing content did not start with those bytes: generation 3
-    assert rows(con, "select generation, lines_read, metric_points from raw.landed_files "
-                     "order by generation") == [(1, 3, 26), (2, 1, 7), (3, 1, 8)]
-    assert rows(con, "select source_generation, count(*) from raw.otlp_metric_points "
-                     "group by all order by 1") == [(1, 26), (2, 7), (3, 8)]
+    assert rows(
+        con,
+        "select generation, lines_read, metric_points from raw.landed_files order by generation",
+    ) == [(1, 3, 26), (2, 1, 7), (3, 1, 8)]
+    assert rows(
+        con,
+        "select source_generation, count(*) from raw.otlp_metric_points group by all order by 1",
+    ) == [(1, 26), (2, 7), (3, 8)]
     assert rows(con, RECONCILIATION_SQL) == []
 
 
 def _moved_to(body: dict, time_ns: int) -> dict:
-    first = int(body["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["sum"]["dataPoints"][0]
-                ["timeUnixNano"])
+    first = int(
+        body["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["sum"]["dataPoints"][0][
+            "timeUnixNano"
+        ]
+    )
     return shift(body, nanos=time_ns - first)
 
 
 def test_impossible_times_are_quarantined_and_never_set_the_range(con, tmp_path):
     landing = tmp_path / "landing"
     body = read_lines(CAPTURES / "17-v1.0.128-accept" / "metrics.jsonl")[0]  # 7 points
-    lines = [line_of(body), line_of(_moved_to(body, int(TIME_2100))),
-             line_of(_moved_to(body, int(TIME_1970)))]
+    lines = [
+        line_of(body),
+        line_of(_moved_to(body, int(TIME_2100))),
+        line_of(_moved_to(body, int(TIME_1970))),
+    ]
     path = landing / "otlp" / "clocks.jsonl"
     # the last line cut inside its timeUnixNano, no newline, as a killed collector leaves it
     write_bytes_lines(path, [*lines, truncated_line(body)], end=b"")
@@ -229,7 +266,8 @@ def test_impossible_times_are_quarantined_and_never_set_the_range(con, tmp_path)
     summary = load_landing_dir(con, landing)
     assert summary.metric_points == 7
     assert rows(con, "select reason, count(*) from raw.quarantine group by all order by 1") == [
-        ("invalid_json", 1), ("time_out_of_range", 14)
+        ("invalid_json", 1),
+        ("time_out_of_range", 14),
     ]
     assert rows(con, "select min_usage_date, max_usage_date from raw.landed_files") == [(D, D)]
     assert date_range_of_landing(con, landing) == (D, D)  # from the manifest now
@@ -238,8 +276,10 @@ def test_impossible_times_are_quarantined_and_never_set_the_range(con, tmp_path)
     today = datetime.now(UTC).date()
     noon = int(datetime(today.year, today.month, today.day, 12, tzinfo=UTC).timestamp()) * 10**9
     day_ns = 86_400 * 10**9
-    write_lines(landing / "otlp" / "ahead.jsonl",
-                [_moved_to(body, noon + day_ns), _moved_to(body, noon + 2 * day_ns)])
+    write_lines(
+        landing / "otlp" / "ahead.jsonl",
+        [_moved_to(body, noon + day_ns), _moved_to(body, noon + 2 * day_ns)],
+    )
     assert date_range_of_landing(con, landing) == (D, today + timedelta(days=1))
     summary = load_landing_dir(con, landing)
     assert summary.metric_points == 7 and summary.records_quarantined == 7
@@ -249,19 +289,34 @@ def test_bad_bytes_a_lone_surrogate_and_a_bom_keep_their_records(con, tmp_path):
     metrics_line, logs_line = salvage_lines()
     clean = tmp_path / "clean"
     dirty = tmp_path / "dirty"
-    write_bytes_lines(clean / "otlp" / "a.jsonl",
-                      [capture_lines("13-v2.1.197-accept", "metrics")[0],
-                       capture_lines("11-sdk-user-temporary-then-reject", "logs")[0]])
+    write_bytes_lines(
+        clean / "otlp" / "a.jsonl",
+        [
+            capture_lines("13-v2.1.197-accept", "metrics")[0],
+            capture_lines("11-sdk-user-temporary-then-reject", "logs")[0],
+        ],
+    )
     (dirty / "otlp").mkdir(parents=True)
-    (dirty / "otlp" / "a.jsonl").write_bytes(b"\xef\xbb\xbf" + metrics_line + b"\n" + logs_line + b"\n")
+    (dirty / "otlp" / "a.jsonl").write_bytes(
+        b"\xef\xbb\xbf" + metrics_line + b"\n" + logs_line + b"\n"
+    )
     snapshot = {}
     for name, landing in (("clean", clean), ("dirty", dirty)):
         connection = duckdb.connect()
         summary = load_landing_dir(connection, landing)
         snapshot[name] = (
-            summary.metric_points, summary.log_records, summary.lines_repaired,
-            rows(connection, "select metric_name, value, attributes_json from raw.otlp_metric_points order by all"),
-            rows(connection, "select event_name, attributes_json from raw.otlp_log_records order by all"),
+            summary.metric_points,
+            summary.log_records,
+            summary.lines_repaired,
+            rows(
+                connection,
+                "select metric_name, value, attributes_json from raw.otlp_metric_points "
+                "order by all",
+            ),
+            rows(
+                connection,
+                "select event_name, attributes_json from raw.otlp_log_records order by all",
+            ),
             rows(connection, "select lines_repaired from raw.landed_files"),
         )
         connection.close()
@@ -284,25 +339,42 @@ def test_content_never_reaches_a_table(con, tmp_path):
     time_ns = "1795544565566000000"
     quarantined = line_of(privacy_event(time_ns))
     cut = quarantined.index(MARKERS["prompt"].encode()) + 10
-    write_bytes_lines(otlp / "events.jsonl", [
-        line_of(privacy_event(time_ns)),
-        quarantined[:cut] + MARKERS["truncated"].encode(),  # a cut line, prompt text inside
-    ])
+    write_bytes_lines(
+        otlp / "events.jsonl",
+        [
+            line_of(privacy_event(time_ns)),
+            quarantined[:cut] + MARKERS["truncated"].encode(),  # a cut line, prompt text inside
+        ],
+    )
     write_huge_attribute_line(otlp / "huge.jsonl.gz", mib=65)  # above the 64 MiB limit
     make_loops_and_specials(otlp / "specials", tmp_path / "outside")
     load_landing_dir(con, landing)
-    assert rows(con, "select event_name, attributes_json, body from raw.otlp_log_records order by 1") == [
-        ("tool_result",
-         ('{"custom.note_length":"19","duration_ms":"12","error_length":"39",'
-          '"event.name":"tool_result","session.id":"s-privacy","success":"false","tool_name":"Read"}'),
-         "claude_code.tool_result"),
-        ("user_prompt", '{"event.name":"user_prompt","prompt_length":"18","session.id":"s-privacy"}', None),
+    assert rows(
+        con, "select event_name, attributes_json, body from raw.otlp_log_records order by 1"
+    ) == [
+        (
+            "tool_result",
+            (
+                '{"custom.note_length":"19","duration_ms":"12","error_length":"39",'
+                '"event.name":"tool_result","session.id":"s-privacy","success":"false","tool_name":"Read"}'
+            ),
+            "claude_code.tool_result",
+        ),
+        (
+            "user_prompt",
+            '{"event.name":"user_prompt","prompt_length":"18","session.id":"s-privacy"}',
+            None,
+        ),
     ]
     assert warehouse_text_hits(con, MARKERS.values()) == []
     # with ANALYTICS_STORE_CONTENT, the same load keeps them (the switch works both ways)
     stored = duckdb.connect()
     load_landing_dir(stored, landing, store_content=True)
     assert {needle for _, _, needle in warehouse_text_hits(stored, MARKERS.values())} == {
-        MARKERS["error"], MARKERS["gen_ai"], MARKERS["unknown"], MARKERS["body"], MARKERS["prompt"]
+        MARKERS["error"],
+        MARKERS["gen_ai"],
+        MARKERS["unknown"],
+        MARKERS["body"],
+        MARKERS["prompt"],
     }
     stored.close()

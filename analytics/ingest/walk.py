@@ -103,16 +103,22 @@ def walk_regular_files(
                 if entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if not _inside(target, root):
-                        skipped.append(Skipped(rel(entry.path), "symlink to outside the landing folder"))
+                        skipped.append(
+                            Skipped(rel(entry.path), "symlink to outside the landing folder")
+                        )
                         continue
                     try:
                         st = os.stat(target)
                     except OSError as exc:
-                        skipped.append(Skipped(rel(entry.path), f"broken or looping symlink ({exc.strerror})"))
+                        skipped.append(
+                            Skipped(rel(entry.path), f"broken or looping symlink ({exc.strerror})")
+                        )
                         continue
                     if stat.S_ISDIR(st.st_mode):
                         if (st.st_dev, st.st_ino) in visited:
-                            skipped.append(Skipped(rel(entry.path), "symlink loop (folder already listed)"))
+                            skipped.append(
+                                Skipped(rel(entry.path), "symlink loop (folder already listed)")
+                            )
                         else:
                             visited.add((st.st_dev, st.st_ino))
                             subdirs.append(entry.path)
@@ -122,7 +128,9 @@ def walk_regular_files(
                     if not stat.S_ISREG(st.st_mode):
                         skipped.append(Skipped(rel(entry.path), f"symlink to {_kind(st.st_mode)}"))
                         continue
-                    linked.append(FoundFile(Path(target), rel(entry.path), st.st_size, st.st_mtime_ns))
+                    linked.append(
+                        FoundFile(Path(target), rel(entry.path), st.st_size, st.st_mtime_ns)
+                    )
                     continue
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
@@ -135,7 +143,9 @@ def walk_regular_files(
             elif stat.S_ISREG(st.st_mode):
                 if accept(name) and not name.startswith("."):
                     seen_files.add((st.st_dev, st.st_ino))
-                    found.append(FoundFile(Path(entry.path), rel(entry.path), st.st_size, st.st_mtime_ns))
+                    found.append(
+                        FoundFile(Path(entry.path), rel(entry.path), st.st_size, st.st_mtime_ns)
+                    )
             else:
                 skipped.append(Skipped(rel(entry.path), f"{_kind(st.st_mode)}, not read"))
         if depth + 1 > MAX_DEPTH and subdirs:

@@ -66,9 +66,9 @@ CONTENT_ATTRIBUTE_PREFIXES = ("gen_ai.",)
 # privacy by allowlist, not by denylist.
 IDENTIFIER_ATTRIBUTE_KEYS = (
     # identity and origin (record or resource)
-    "session.id", "user.id", "user.email", "user.account_uuid", "organization.id",
-    "api_key.name", "terminal.type", "app.version", "service.name", "service.version",
-    "service.namespace", "service.instance.id", "host.arch", "host.name", "os.type",
+    "session.id", "user.id", "user.email", "user.account_uuid", "user.account_id",
+    "organization.id", "api_key.name", "terminal.type", "app.version", "service.name",
+    "service.version", "service.namespace", "service.instance.id", "host.arch", "host.name", "os.type",
     "os.version", "telemetry.sdk.name", "telemetry.sdk.language", "telemetry.sdk.version",
     "deployment.environment", "department", "team", "team.id", "cost_center",
     # Claude Code events and metrics

@@ -264,25 +264,29 @@ def repair_surrogates(text: str) -> tuple[str, int]:
     return "".join(out), repairs
 
 
-def decode_line(data: bytes) -> tuple[str, bool]:
-    """The line as text, bad UTF-8 and lone surrogate escapes replaced; whether repaired."""
+def repair_line(data: bytes) -> tuple[bytes, bool]:
+    """The line as valid UTF-8, bad bytes and lone surrogate escapes replaced by U+FFFD;
+    whether it was repaired. Clean lines (nearly all) are returned as they are, undecoded."""
+    surrogate = b"\\ud" in data or b"\\uD" in data
+    if data.isascii() and not surrogate:
+        return data, False
     try:
         text = data.decode("utf-8")
         repaired = False
     except UnicodeDecodeError:
         text = data.decode("utf-8", errors="replace")
         repaired = True
-    if "\\u" in text and ("\\ud" in text or "\\uD" in text):
+    if surrogate:
         text, repairs = repair_surrogates(text)
         repaired = repaired or repairs > 0
-    return text, repaired
+    return (text.encode("utf-8"), True) if repaired else (data, False)
 
 
 @dataclass
 class _Chunk:
     names: list[str] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
-    texts: list[str | None] = field(default_factory=list)
+    texts: list[bytes | None] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     reasons: list[str | None] = field(default_factory=list)
     details: list[str | None] = field(default_factory=list)
@@ -304,7 +308,7 @@ class _Chunk:
             {
                 "source_file": pa.array(self.names, pa.string()),
                 "line_no": pa.array(self.numbers, pa.int32()),
-                "text": pa.array(self.texts, pa.string()),
+                "raw": pa.array(self.texts, pa.binary()),
                 "line_bytes": pa.array(self.lengths, pa.int64()),
                 "read_reason": pa.array(self.reasons, pa.string()),
                 "read_detail": pa.array(self.details, pa.string()),
@@ -319,7 +323,7 @@ def iter_line_chunks(
     chunk_bytes: int = CHUNK_BYTES,
     max_line_bytes: int | None = None,
 ) -> Iterator[pa.Table]:
-    """Arrow tables of the files' non-blank lines: (source_file, line_no, text, line_bytes,
+    """Arrow tables of the files' non-blank lines: (source_file, line_no, raw, line_bytes,
     read_reason, read_detail, read_hash); `stats` gets each file's counts.
 
     A line too long to parse comes with no text and read_reason `line_too_long`. When a file
@@ -338,9 +342,9 @@ def iter_line_chunks(
                     chunk.add(name, line.number, None, line.length, "line_too_long",
                               f"{line.length} bytes, above {limit}", line.digest)
                 else:
-                    text, repaired = decode_line(line.data)
+                    data, repaired = repair_line(line.data)
                     counts.lines_repaired += repaired
-                    chunk.add(name, line.number, text, line.length)
+                    chunk.add(name, line.number, data, line.length)
                 if chunk.size >= chunk_bytes:
                     yield chunk.table()
                     chunk = _Chunk()

@@ -143,17 +143,21 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
     """
 
 
-# Input: `_batch_lines(source_file, line_no, text, line_bytes, read_reason, read_detail,
+# Input: `_batch_lines(source_file, line_no, raw, line_bytes, read_reason, read_detail,
 # read_hash)`, the non-blank lines framed and repaired in Python (landing_files.py); a line
-# with read_reason set has no text (too long, or the unreadable rest of a file).
+# with read_reason set has no bytes (too long, or the unreadable rest of a file).
 CLASSIFY_LINES_SQL = f"""
 create or replace temp table _lines as
 -- the text is not copied on: an MD5 and the length identify a line in quarantine
 select * exclude (text, read_hash), coalesce(read_hash, md5(text)) as line_hash
 from (
-with parsed as (
+with decoded as (
+    -- valid UTF-8 already (repaired in Python), so decode cannot fail
+    select * exclude (raw), decode(raw) as text from _batch_lines
+),
+parsed as (
     select *, case when read_reason is null then try(json_transform(text, '{OTLP_BODY}')) end as body
-    from _batch_lines
+    from decoded
 )
 select
     source_file,

@@ -19,9 +19,19 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
+from analytics.ingest.walk import Skipped, walk_regular_files
+from orchestration.defs.ingestion import otlp_sql
 from orchestration.defs.ingestion.checks import RECONCILIATION_SQL
 from orchestration.defs.ingestion.landing_files import discover_otlp_files, repair_surrogates
-from orchestration.defs.ingestion.loader import date_range_of_landing, load_landing_dir
+from orchestration.defs.ingestion.loader import (
+    LoadSummary,
+    _load_batch,
+    date_range_of_landing,
+    files_to_load,
+    load_landing_dir,
+    possible_time_bounds,
+)
+from orchestration.defs.ingestion.raw_schema import create_raw_tables
 from tests.conftest import CAPTURES, PROJECT_ROOT
 from tests.hostile_files import (
     MARKERS,
@@ -378,3 +388,46 @@ def test_content_never_reaches_a_table(con, tmp_path):
         MARKERS["prompt"],
     }
     stored.close()
+
+
+def test_a_file_that_cannot_be_read_is_quarantined_with_its_reason_and_retried(con, tmp_path):
+    landing = tmp_path / "landing"
+    good = landing / "otlp" / "good.jsonl"
+    swapped = landing / "otlp" / "swapped.jsonl"
+    write_bytes_lines(good, capture_lines("17-v1.0.128-accept", "metrics"))
+    write_bytes_lines(swapped, capture_lines("17-v1.0.128-accept", "logs"))
+    listed = discover_otlp_files(landing)
+    # between the listing and the read, the file is replaced by a FIFO: it is not read (and
+    # does not block), the other file loads
+    swapped.unlink()
+    os.mkfifo(swapped)
+    create_raw_tables(con)
+    con.execute(otlp_sql.macros_sql(False, possible_time_bounds()))
+    to_load, _ = files_to_load(con, listed)
+    summary = LoadSummary()
+    _load_batch(con, to_load, summary)
+    assert summary.metric_points == 7 and summary.log_records == 0
+    assert rows(con, "select source_file, reason, detail from raw.quarantine") == [
+        ("otlp/swapped.jsonl", "unreadable_file", "a FIFO, not read")
+    ]
+    assert rows(
+        con, "select content_hash from raw.landed_files where source_file like '%swapped%'"
+    ) == [("unreadable:a FIFO, not read",)]
+    # readable again: read as the same generation, its quarantine row replaced by its records
+    swapped.unlink()
+    write_bytes_lines(swapped, capture_lines("17-v1.0.128-accept", "logs"))
+    assert load_landing_dir(con, landing).log_records == 6
+    assert rows(con, "select count(*) from raw.quarantine") == [(0,)]
+    assert rows(con, "select source_file, generation from raw.landed_files order by 1") == [
+        ("otlp/good.jsonl", 1),
+        ("otlp/swapped.jsonl", 1),
+    ]
+    assert rows(con, RECONCILIATION_SQL) == []
+
+
+def test_listing_stops_at_its_time_budget(tmp_path):
+    (tmp_path / "otlp" / "a").mkdir(parents=True)
+    (tmp_path / "otlp" / "a" / "x.jsonl").write_bytes(b"")
+    found, skipped = walk_regular_files(tmp_path, tmp_path / "otlp", lambda name: True, 0.0)
+    assert found == []
+    assert skipped == [Skipped("otlp", "listing stopped after 0 s")]

@@ -58,11 +58,15 @@ def discover_otlp_files(landing_dir: Path, skipped: list[Skipped] | None = None)
     return found
 
 
-def content_hash(path: Path, limit: int | None = None) -> str:
-    """BLAKE2b of the file's first `limit` bytes (all without), compressed files compressed."""
+def content_hash(path: Path, limit: int | None = None, *, regular_only: bool = False) -> str:
+    """BLAKE2b of the file's first `limit` bytes (all without), compressed files compressed.
+
+    With `regular_only` (landed OTLP files), the file is opened as walk.open_regular does: no
+    last-component link followed, no FIFO or device read.
+    """
     digest = hashlib.blake2b(digest_size=16)
     left = limit
-    with open_regular(path) as handle:
+    with open_regular(path) if regular_only else path.open("rb") as handle:
         while left is None or left > 0:
             block = handle.read(1 << 20 if left is None else min(1 << 20, left))
             if not block:

@@ -103,7 +103,8 @@ def _manifest(con) -> dict[str, tuple[int, int, int, str]]:
 
 def _hash(landed: LandedFile, limit: int | None = None) -> str:
     try:
-        return content_hash(landed.path, landed.size_bytes if limit is None else limit)
+        size = landed.size_bytes if limit is None else limit
+        return content_hash(landed.path, size, regular_only=True)
     except OSError as exc:
         return UNREADABLE + (exc.strerror or str(exc))
 

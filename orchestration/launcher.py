@@ -82,16 +82,29 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     home = prepare_environment()
     progress.to_stderr()
     warehouse = settings.warehouse_path()
+    explicit_start = settings.partitions_start()
+    latest = datetime.now(UTC).date()
     if start is None or end is None:
+        # the range of the folder's valid records (2020 .. tomorrow, complete lines only), cut
+        # to the days a run can process: a record's clock is not a reason to fail a run
         first, last = _landing_range(landing, warehouse)
         if first is None:
             raise UsageError(f"no telemetry found under {landing / 'otlp'} (give --start and --end)")
+        earliest = partitions_start()
+        if start is None and explicit_start and first < earliest <= last:
+            print(
+                f"analytics run: records before {earliest} are not processed "
+                "(ANALYTICS_PARTITIONS_START)",
+                file=sys.stderr,
+            )
+            first = earliest
+        if end is None and last > latest >= first:
+            last = latest  # records dated tomorrow (a clock ahead) are built tomorrow
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
     record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
     earliest = partitions_start()
-    latest = datetime.now(UTC).date()
     if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
         raise UsageError(
             f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"

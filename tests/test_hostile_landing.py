@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pytest
-from orchestration.defs.ingestion.landing_files import discover_otlp_files, repair_surrogates
-from orchestration.defs.ingestion.loader import (
+
+from analytics.ingest.landing_files import discover_otlp_files, repair_surrogates
+from analytics.ingest.loader import (
     LoadSummary,
     _load_batch,
     date_range_of_landing,
@@ -27,8 +28,7 @@ from orchestration.defs.ingestion.loader import (
     load_landing_dir,
     possible_time_bounds,
 )
-from orchestration.defs.ingestion.raw_schema import create_raw_tables
-
+from analytics.ingest.raw_schema import create_raw_tables
 from analytics.ingest.walk import Skipped, walk_regular_files
 from orchestration.defs.ingestion import otlp_sql
 from orchestration.defs.ingestion.checks import RECONCILIATION_SQL
@@ -153,8 +153,8 @@ def test_the_folder_is_walked_safely(tmp_path):
     script = (
         "import sys, json, duckdb\n"
         "from pathlib import Path\n"
-        "from orchestration.defs.ingestion.landing_files import discover_otlp_files\n"
-        "from orchestration.defs.ingestion.loader import load_landing_dir, date_range_of_landing\n"
+        "from analytics.ingest.landing_files import discover_otlp_files\n"
+        "from analytics.ingest.loader import load_landing_dir, date_range_of_landing\n"
         "skipped = []\n"
         "found = discover_otlp_files(Path(sys.argv[1]), skipped)\n"
         "con = duckdb.connect()\n"

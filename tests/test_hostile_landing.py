@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
+from analytics.ingest import otlp_sql
+from analytics.ingest.checks import RECONCILIATION_SQL
 from analytics.ingest.landing_files import discover_otlp_files, repair_surrogates
 from analytics.ingest.loader import (
     LoadSummary,
@@ -30,8 +32,6 @@ from analytics.ingest.loader import (
 )
 from analytics.ingest.raw_schema import create_raw_tables
 from analytics.ingest.walk import Skipped, walk_regular_files
-from orchestration.defs.ingestion import otlp_sql
-from orchestration.defs.ingestion.checks import RECONCILIATION_SQL
 from tests.conftest import CAPTURES, PROJECT_ROOT
 from tests.hostile_files import (
     MARKERS,

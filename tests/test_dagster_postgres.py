@@ -45,11 +45,11 @@ def test_runs_event_logs_and_schedules_land_in_postgres(postgres, env, captures_
             "where usage_date = date '2026-11-24'"
         ).fetchall() == [(6, 28, 4)]
 
-    # the schedule, turned on as the UI would, is kept in PostgreSQL too
+    # the schedule (on by default), turned off as the UI would: its state is kept in PostgreSQL
     # (`dagster` itself, like the deployment's services, is given the URL with its driver)
     driver_url = storage.replace("postgresql://", "postgresql+psycopg2://")
     started = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "dagster"), "schedule", "start",
+        [str(PROJECT_ROOT / ".venv" / "bin" / "dagster"), "schedule", "stop",
          "daily_pipeline_schedule", "-w", str(PROJECT_ROOT / "workspace.yaml")],
         env={**env, "ANALYTICS_DAGSTER_STORAGE_URL": driver_url}, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
     )
@@ -57,7 +57,7 @@ def test_runs_event_logs_and_schedules_land_in_postgres(postgres, env, captures_
     with psycopg.connect(storage) as con:
         assert con.execute(
             "select status from instigators where instigator_type = 'SCHEDULE'"
-        ).fetchall() == [("RUNNING",)]
+        ).fetchall() == [("STOPPED",)]
     assert not list(home.rglob("*.db"))
 
 

@@ -1,16 +1,17 @@
 """The run launcher behind `analytics run`: one in-process Dagster run of the daily job over a
-UTC day range, recorded in the Dagster instance (so it shows in the UI), then its summary."""
+range of days in the organization's zone (ANALYTICS_TIMEZONE), recorded in the Dagster
+instance (so it shows in the UI), then its summary."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from analytics import progress, settings
-from analytics.dates import days_between
+from analytics.dates import days_between, today_in
 from analytics.errors import UsageError
 from analytics.summary import LoadCounts, summary_lines
 from orchestration.dbt import ensure_dbt_manifest
@@ -22,6 +23,7 @@ JOB_NAME = "daily_pipeline"
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
+    """The first and last local day of the landing folder's records."""
     import duckdb
 
     from analytics.ingest.loader import date_range_of_landing
@@ -31,7 +33,25 @@ def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | 
     with warehouse_write_lock(str(warehouse)):
         con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
         try:
-            return date_range_of_landing(con, landing)
+            return date_range_of_landing(con, landing, settings.zone())
+        finally:
+            con.close()
+
+
+def _check_zone(warehouse: Path, start: date, end: date, reload: bool, today: date) -> None:
+    """Refuse, before anything runs, a run in a zone other than the marts' that is not their
+    full rebuild (the dbt asset checks again, for runs launched from the UI or schedule)."""
+    import duckdb
+
+    from analytics.warehouse import build_log
+    from analytics.warehouse.lock import warehouse_write_lock
+
+    if not warehouse.exists():
+        return
+    with warehouse_write_lock(str(warehouse)):
+        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        try:
+            build_log.check_zone(con, settings.timezone(), (start, end + timedelta(days=1)), reload, today)
         finally:
             con.close()
 
@@ -73,6 +93,10 @@ def _load_counts(result) -> LoadCounts:
 
 def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bool = False) -> int:
     started = time.perf_counter()
+    try:
+        zone = settings.timezone()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     home = prepare_environment()
     progress.to_stderr()
     warehouse = settings.warehouse_path()
@@ -84,13 +108,14 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
     earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
-    latest = datetime.now(UTC).date()
+    latest = today_in(settings.zone())
     if start < earliest:
         raise UsageError(
             f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"
         )
     if end > latest:
-        raise UsageError(f"{end} is in the future (today is {latest} UTC)")
+        raise UsageError(f"{end} is in the future (today is {latest} in {zone})")
+    _check_zone(warehouse, start, end, reload, latest)
     try:
         ensure_dbt_manifest()
     except RuntimeError as exc:
@@ -102,7 +127,9 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     from orchestration.defs.partitions import partition_range_tags
 
     days = days_between(start, end)
-    print(f"analytics run: {start} .. {end} ({days} day(s)), landing {landing}", file=sys.stderr)
+    print(
+        f"analytics run: {start} .. {end} ({days} {zone} day(s)), landing {landing}", file=sys.stderr
+    )
     log_dir = home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "analytics-run.log"

@@ -1,6 +1,8 @@
 """Ingestion assets: landed OTLP files and the roster into the raw tables of the warehouse."""
 
 
+from datetime import timedelta
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -54,7 +56,10 @@ def raw_otlp(
             con,
             landing.dir,
             store_content=landing.store_content,
-            reload_window=window if config.reload else None,
+            # raw is keyed by UTC day: the window's local days lie within a day of it either side
+            reload_window=(window[0] - timedelta(days=1), window[1] + timedelta(days=1))
+            if config.reload
+            else None,
         )
         progress(
             f"ingest: {summary.files_loaded} new or changed file(s) of {summary.files_found}, "

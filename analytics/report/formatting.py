@@ -14,6 +14,19 @@ NOTES = (
 )
 
 
+def notes(zone: str = "UTC") -> tuple[tuple[str, str], ...]:
+    """What the page does not count, for marts whose days are `zone`'s calendar days (the
+    `utc` note names the zone; outside UTC, a note says the Admin API rows keep UTC days)."""
+    if zone == "UTC":
+        return NOTES
+    days = (
+        ("utc", f"Days are {zone} calendar days."),
+        ("admin-api-utc", ("Admin API report rows (members with no telemetry that day) keep their "
+                          f"UTC report day; they are not moved to {zone} days.")),
+    )
+    return tuple(note for note in NOTES if note[0] != "utc") + days
+
+
 def count(value: float | None) -> str:
     return "—" if value is None else f"{int(value):,}"
 

@@ -7,15 +7,18 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from analytics import progress, settings
 from analytics.dates import days_between, today_in
 from analytics.errors import UsageError
+from analytics.ingest.loader import date_range_of_landing
 from analytics.summary import LoadCounts, summary_lines
+from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
-from orchestration.instance import dagster_instance, prepare_environment
+from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
+from orchestration.partition_start import partitions_start, record_start
 from orchestration.patches import quiet_unexecuted_check_warnings
 
 JOB_NAME = "daily_pipeline"
@@ -24,14 +27,11 @@ JOB_NAME = "daily_pipeline"
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
     """The first and last local day of the landing folder's records."""
-    import duckdb
-
-    from analytics.ingest.loader import date_range_of_landing
-    from analytics.warehouse.lock import warehouse_write_lock
-
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
         try:
             return date_range_of_landing(con, landing, settings.zone())
         finally:
@@ -41,15 +41,15 @@ def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | 
 def _check_zone(warehouse: Path, start: date, end: date, reload: bool, today: date) -> None:
     """Refuse, before anything runs, a run in a zone other than the marts' that is not their
     full rebuild (the dbt asset checks again, for runs launched from the UI or schedule)."""
-    import duckdb
-
     from analytics.warehouse import build_log
-    from analytics.warehouse.lock import warehouse_write_lock
 
     if not warehouse.exists():
         return
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
         try:
             build_log.check_zone(con, settings.timezone(), (start, end + timedelta(days=1)), reload, today)
         finally:
@@ -79,13 +79,13 @@ def _load_counts(result) -> LoadCounts:
         found[materialization.asset_key.to_user_string()] = {
             key: value.value for key, value in materialization.metadata.items()
         }
-    points = found.get("raw/otlp_metric_points", {})
-    events = found.get("raw/otlp_log_records", {})
-    quarantine = found.get("raw/quarantine", {})
+    points = found.get("otlp/metric_points", {})
+    events = found.get("otlp/log_records", {})
+    quarantine = found.get("otlp/quarantine", {})
     return LoadCounts(
         files=points.get("files_loaded", 0),
-        metric_points=points.get("points_loaded", 0),
-        events=events.get("events_loaded", 0),
+        metric_points=points.get("rows_loaded", 0),
+        events=events.get("rows_loaded", 0),
         lines_quarantined=quarantine.get("lines_quarantined", 0),
         records_quarantined=quarantine.get("records_quarantined", 0),
     )
@@ -107,21 +107,24 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
-    earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
     latest = today_in(settings.zone())
-    if start < earliest:
-        raise UsageError(
-            f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"
-        )
     if end > latest:
         raise UsageError(f"{end} is in the future (today is {latest} in {zone})")
     _check_zone(warehouse, start, end, reload, latest)
+    record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
+    earliest = partitions_start()
+    if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
+        raise UsageError(
+            f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"
+        )
     try:
         ensure_dbt_manifest()
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
 
     quiet_unexecuted_check_warnings()
+    if not settings.dagster_storage_url():  # the SQLite run history only
+        tune_sqlite_run_storage()
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import partition_range_tags

@@ -255,7 +255,7 @@ def load_roster(con, landing_dir: Path) -> int:
 TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')
 
 
-def _time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
+def time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
     """Smallest and largest record timeUnixNano in a file, by a scan of its text (no parse)."""
     low = high = None
     tail = b""
@@ -309,7 +309,7 @@ def date_range_of_landing(con, landing_dir: Path, zone: tzinfo = UTC) -> tuple[d
                 if t is not None
             )
     for landed in pending:
-        found = _time_range_of_file(landed)
+        found = time_range_of_file(landed)
         if found is not None:
             times.extend(found)
     days = [local_date_of_nanos(ns, zone) for ns in times]

@@ -111,8 +111,9 @@ def check_zone(con, zone: str, window: tuple[date, date], reload: bool, today: d
     if reload and window[0] <= first and window[1] > last:
         return True
     # the same records can fall a day earlier or later in the new zone
-    earliest = date.fromisoformat(settings.partitions_start())
-    start, end = max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), today)
+    start, end = first - timedelta(days=1), min(last + timedelta(days=1), today)
+    if settings.partitions_start():
+        start = max(start, date.fromisoformat(settings.partitions_start()))
     raise TimezoneChangedError(
         f"the marts hold {old_zone} calendar days but ANALYTICS_TIMEZONE is {zone}: a change of zone "
         f"is a full rebuild, run `analytics run --reload --start {start} --end {end}`"

@@ -2,10 +2,11 @@
 
 Fixed records straddle local midnight in Los Angeles (west of UTC) and Tokyo (east), and the
 two daylight-saving changes of 2026 in Los Angeles (2026-03-08 has 23 hours, 2026-11-01 has
-25), beside the six real captures spread over two days. One warehouse is built in Los Angeles,
-one day of it again alone, refused in Tokyo without a reload, rebuilt in Tokyo, then in UTC;
-every figure below is worked out by hand in the comments, and the captures' days are checked
-against an independent computation from the raw rows in each zone.
+25); every figure is worked out by hand in the comments. The six real captures, spread over
+two days, are built in Los Angeles, refused in Tokyo without a full reload, then rebuilt in
+Tokyo: the same totals, another split by day, and each zone's days equal to an independent
+computation from the raw rows. Runs cover a few days each: a single-run backfill logs events
+per day and asset, so a range of months costs minutes on a busy machine.
 """
 
 from __future__ import annotations
@@ -83,11 +84,12 @@ def fixed_records() -> list[dict]:
         # 06:30 UTC is LA 03-08 23:30; 07:30 UTC is LA 03-09 00:30 (PST would say 03-08 23:30)
         *_work("2026-03-09 06:30", "bob@example.com", "la-s2", 7, 0.70),
         *_work("2026-03-09 07:30", "bob@example.com", "la-s2", 3, 0.30),
-        # erin, one session across Tokyo midnight (JST, UTC+9): Tokyo 06-15 23:30, 06-16 00:30
-        *_work("2026-06-15 14:30", "erin@example.com", "tk-s1", 8, 0.80),
-        *_work("2026-06-15 15:30", "erin@example.com", "tk-s1", 2, 0.20),
-        # frank: UTC 06-16 16:00 is Tokyo 06-17 01:00
-        *_work("2026-06-16 16:00", "frank@example.com", "tk-s2", 5, 0.50),
+        # erin, one session across Tokyo midnight (JST, UTC+9): Tokyo 03-10 23:30, 03-11 00:30
+        # (LA 03-10 07:30 and 08:30 PDT)
+        *_work("2026-03-10 14:30", "erin@example.com", "tk-s1", 8, 0.80),
+        *_work("2026-03-10 15:30", "erin@example.com", "tk-s1", 2, 0.20),
+        # frank: UTC 03-11 16:00 is Tokyo 03-12 01:00 (LA 03-11 09:00)
+        *_work("2026-03-11 16:00", "frank@example.com", "tk-s2", 5, 0.50),
         # carol on 11-01, the 25-hour day (07:00 UTC 11-01 to 08:00 UTC 11-02): 07:30 UTC 11-01
         # is LA 00:30 PDT (a fixed UTC-8 says 10-31), 07:30 UTC 11-02 is LA 11-01 23:30 PST (a
         # fixed UTC-7 says 11-02), 08:30 UTC 11-02 is LA 11-02 00:30
@@ -100,43 +102,40 @@ def fixed_records() -> list[dict]:
 # (daily_active_users, sessions, lines_added, spend_usd) per local day, worked out above
 EXPECTED_DAYS = {
     LA: {
+        date(2026, 3, 6): (0, 0, 0, 0.0),      # the zero row of a day without telemetry
         date(2026, 3, 7): (2, 2, 10, 3.00),    # ann 10/$1.00, dave $2.00
         date(2026, 3, 8): (3, 3, 12, 2.70),    # ann 5/$0.50, bob 7/$0.70, dave $1.50
         date(2026, 3, 9): (1, 1, 3, 0.30),     # bob
-        date(2026, 6, 15): (1, 1, 10, 1.00),   # erin 10/$1.00 (07:30 and 08:30 PDT)
-        date(2026, 6, 16): (1, 1, 5, 0.50),    # frank (09:00 PDT)
-        date(2026, 10, 31): (0, 0, 0, 0.0),    # the zero row of a day without telemetry
+        date(2026, 3, 10): (1, 1, 10, 1.00),   # erin, both points
+        date(2026, 3, 11): (1, 1, 5, 0.50),    # frank
+        date(2026, 3, 12): (0, 0, 0, 0.0),
+        date(2026, 10, 31): (0, 0, 0, 0.0),
         date(2026, 11, 1): (1, 1, 10, 1.00),   # carol 4 + 6 in the 25-hour day
         date(2026, 11, 2): (1, 1, 1, 0.10),
     },
     TOKYO: {
+        date(2026, 3, 7): (0, 0, 0, 0.0),
         # every point of 03-08 UTC is 15:00 to 18:00 JST 03-08; bob's are 15:30, 16:30 JST 03-09
         date(2026, 3, 8): (2, 2, 15, 5.00),    # ann 15/$1.50, dave $3.50
         date(2026, 3, 9): (1, 1, 10, 1.00),    # bob
-        date(2026, 6, 15): (1, 1, 8, 0.80),    # erin 23:30 JST
-        date(2026, 6, 16): (1, 1, 2, 0.20),    # erin 00:30 JST, the same session
-        date(2026, 6, 17): (1, 1, 5, 0.50),    # frank 01:00 JST
-        date(2026, 11, 1): (1, 1, 4, 0.40),
-        date(2026, 11, 2): (1, 1, 7, 0.70),
-    },
-    "UTC": {
-        date(2026, 3, 8): (2, 2, 15, 5.00),    # ann 15/$1.50, dave $3.50
-        date(2026, 3, 9): (1, 1, 10, 1.00),    # bob
-        date(2026, 6, 15): (1, 1, 10, 1.00),   # erin, both points
-        date(2026, 6, 16): (1, 1, 5, 0.50),    # frank
-        date(2026, 11, 1): (1, 1, 4, 0.40),
-        date(2026, 11, 2): (1, 1, 7, 0.70),
+        date(2026, 3, 10): (1, 1, 8, 0.80),    # erin 23:30 JST
+        date(2026, 3, 11): (1, 1, 2, 0.20),    # erin 00:30 JST, the same session
+        date(2026, 3, 12): (1, 1, 5, 0.50),    # frank 01:00 JST
     },
 }
 
 
-def build_landing(landing: Path) -> None:
+def build_fixed_landing(landing: Path) -> None:
     write_lines(landing / "otlp" / "fixed" / "metrics.jsonl", fixed_records())
-    # the captures (all within two minutes of 2026-11-24 18:22 UTC) spread 4 hours apart, over
-    # 11-24 and 11-25 UTC: a different split by day in each zone
+
+
+def build_spread_landing(landing: Path) -> None:
+    """The captures (all within two minutes of 2026-11-24 18:22 UTC) 5 hours apart: UTC 18:22,
+    23:22, then 04:22 .. 19:22 on 11-25; in Los Angeles three on 11-24 and three on 11-25; in
+    Tokyo five on 11-25 and one on 11-26."""
     for k, run in enumerate(CAPTURE_RUNS):
         for path in sorted((CAPTURES / run).glob("*.jsonl")):
-            bodies = [shift(body, suffix=f"-tz{k}", nanos=k * 4 * 3600 * SECOND) for body in read_lines(path)]
+            bodies = [shift(body, suffix=f"-tz{k}", nanos=k * 5 * 3600 * SECOND) for body in read_lines(path)]
             write_lines(landing / "otlp" / "spread" / run / path.name, bodies)
 
 
@@ -187,17 +186,11 @@ def independent_days(env, zone: str) -> dict[date, tuple[int, float]]:
 
 
 def assert_equals_independent(env, zone: str) -> None:
-    days = org_days(env)
+    """Every day the marts hold has the lines and spend computed independently (0 if none)."""
     expected = independent_days(env, zone)
-    for day, (lines, spend) in expected.items():
-        assert days[day][2] == lines, (zone, day)
-        assert days[day][3] == pytest.approx(spend, abs=1e-6), (zone, day)
-    # every other day of the range has no lines and no spend
-    assert all(v[2] == 0 and v[3] == 0 for d, v in days.items() if d not in expected), zone
-
-
-def capture_split(env) -> dict[date, tuple]:
-    return {d: v for d, v in org_days(env).items() if d >= date(2026, 11, 20) and v[2:] != (0, 0.0)}
+    for day, (_, _, lines, spend) in org_days(env).items():
+        assert lines == expected.get(day, (0, 0.0))[0], (zone, day)
+        assert spend == pytest.approx(expected.get(day, (0, 0.0))[1], abs=1e-6), (zone, day)
 
 
 def totals(env) -> tuple:
@@ -208,74 +201,96 @@ def totals(env) -> tuple:
     """)[0]
 
 
-@pytest.fixture
-def zone_env(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    build_landing(tmp_path / "landing")
-    return env
-
-
-def test_days_follow_the_zone_with_dst_midnight_sessions_and_a_full_rebuild(zone_env, tmp_path):
-    env = {**zone_env, "ANALYTICS_TIMEZONE": LA}
-
-    # 1. Los Angeles, no dates: the run covers the local dates of the data
-    first = run_cli(env, "run")
-    assert "days are America/Los_Angeles calendar days" in first.stdout
-    assert "2026-03-07 .. 2026-11-25" in first.stdout  # capture 5 at 14:22 PST on 11-25
-    assert query(env, "select value from meta.settings where name = 'timezone'") == [(LA,)]
-    assert_days(env, LA)
-    # a session crossing local midnight counts on both days, for its member and the org
-    ann = query(env, """
+def member_days(env, email: str) -> list[tuple]:
+    return query(env, """
         select a.usage_date, a.sessions, a.lines_added from marts.fct_daily_activity a
         join marts.dim_members m using (member_key)
-        where m.display_name = 'ann@example.com' order by 1""")
-    assert ann == [(date(2026, 3, 7), 1, 10), (date(2026, 3, 8), 1, 5)]
-    assert query(env, "select usage_month, sessions, lines_added, round(spend_usd, 6) "
-                      "from marts.fct_org_monthly where usage_month = '2026-03-01'") == [
-        (date(2026, 3, 1), 3, 25, 6.0)]  # la-s1, la-s4, la-s2 once each; 10+5+7+3; $1.50+$3.50+$1.00
-    assert_equals_independent(env, LA)
-    la_totals, la_split = totals(env), capture_split(env)
+        where m.display_name = ? order by 1""", [email])
 
-    # 2. the 23-hour day alone equals the range (dave's cumulative series is differenced against
-    # his point of the previous local day)
-    run_cli(env, "run", "--start", "2026-03-08", "--end", "2026-03-08")
-    assert_days(env, LA)
-    assert totals(env) == la_totals
 
-    # 3. Tokyo without --reload: refused with one line that says what to run; nothing changes
+def test_hand_worked_days_in_los_angeles_and_tokyo(tmp_path, env):
+    build_fixed_landing(tmp_path / "landing")
+    la = {**env, "ANALYTICS_TIMEZONE": LA}
+    # March around the 23-hour day, then around the 25-hour day (explicit local dates)
+    first = run_cli(la, "run", "--start", "2026-03-06", "--end", "2026-03-12")
+    assert "7 day(s) processed, 2026-03-06 .. 2026-03-12 (days are America/Los_Angeles calendar days)" in first.stdout
+    run_cli(la, "run", "--start", "2026-10-31", "--end", "2026-11-02")
+    assert query(la, "select value from meta.settings where name = 'timezone'") == [(LA,)]
+    assert_days(la, LA)
+    # a session crossing local midnight counts on both days, for its member and the org
+    assert member_days(la, "ann@example.com") == [(date(2026, 3, 7), 1, 10), (date(2026, 3, 8), 1, 5)]
+    assert member_days(la, "carol@example.com") == [(date(2026, 11, 1), 1, 10), (date(2026, 11, 2), 1, 1)]
+    # a month counts it once: la-s1, la-s4, la-s2, tk-s1, tk-s2; 10+5+7+3+10+5 lines;
+    # $1.50 + $3.50 + $1.00 + $1.00 + $0.50
+    assert query(la, "select sessions, lines_added, round(spend_usd, 6) from marts.fct_org_monthly "
+                     "where usage_month = '2026-03-01'") == [(5, 40, 7.5)]
+    assert_equals_independent(la, LA)
+    before = totals(la)
+
+    # the 23-hour day alone equals the range: dave's cumulative point of LA 03-08 is
+    # differenced against his point of the previous local day
+    run_cli(la, "run", "--start", "2026-03-08", "--end", "2026-03-08")
+    assert_days(la, LA)
+    assert totals(la) == before
+
+    # Tokyo, in its own warehouse
+    tokyo = {**env, "ANALYTICS_TIMEZONE": TOKYO, "ANALYTICS_WAREHOUSE": str(tmp_path / "tokyo.duckdb"),
+             "DAGSTER_HOME": str(tmp_path / "tokyo_home")}
+    run_cli(tokyo, "run", "--start", "2026-03-07", "--end", "2026-03-12")
+    assert_days(tokyo, TOKYO)
+    assert member_days(tokyo, "erin@example.com") == [(date(2026, 3, 10), 1, 8), (date(2026, 3, 11), 1, 2)]
+    assert_equals_independent(tokyo, TOKYO)
+
+
+def test_captures_same_totals_in_every_zone_and_a_zone_change_is_a_full_rebuild(tmp_path, env):
+    build_spread_landing(tmp_path / "landing")
+    la = {**env, "ANALYTICS_TIMEZONE": LA}
+
+    # no dates: the local dates of the data
+    first = run_cli(la, "run")
+    assert "2 day(s) processed, 2026-11-24 .. 2026-11-25 (days are America/Los_Angeles calendar days)" in first.stdout
+    assert_equals_independent(la, LA)
+    la_totals = totals(la)
+    la_split = {d: v[2:] for d, v in org_days(la).items()}
+    assert set(la_split) == {date(2026, 11, 24), date(2026, 11, 25)}
+
+    # Tokyo without --reload: refused with one line that says what to run; nothing changes
     tokyo = {**env, "ANALYTICS_TIMEZONE": TOKYO}
     refused = run_cli(tokyo, "run", check=False)
-    assert refused.returncode != 0
-    message = refused.stderr.strip().splitlines()[-1]
-    assert message == (
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
         "analytics: error: the marts hold America/Los_Angeles calendar days but "
         "ANALYTICS_TIMEZONE is Asia/Tokyo: a change of zone is a full rebuild, run "
-        "`analytics run --reload --start 2026-03-06 --end 2026-11-26`"
+        "`analytics run --reload --start 2026-11-23 --end 2026-11-26`"
     ), refused.stderr
-    assert query(env, "select value from meta.settings where name = 'timezone'") == [(LA,)]
-    assert_days(env, LA)
+    # a reload of part of the range is not enough either
+    partial = run_cli(tokyo, "run", "--reload", "--start", "2026-11-25", "--end", "2026-11-26", check=False)
+    assert partial.returncode == 2 and "a change of zone is a full rebuild" in partial.stderr
+    assert query(la, "select value from meta.settings where name = 'timezone'") == [(LA,)]
+    assert {d: v[2:] for d, v in org_days(la).items()} == la_split
 
-    # 4. the command it names rebuilds every day in Tokyo: no Los Angeles day is left behind
-    rebuilt = run_cli(tokyo, "run", "--reload", "--start", "2026-03-06", "--end", "2026-11-26")
-    assert "days are Asia/Tokyo calendar days" in rebuilt.stdout
-    days = assert_days(tokyo, TOKYO)
-    assert days[date(2026, 3, 7)] == (0, 0, 0, 0.0)
-    assert query(env, "select count(*) from marts.fct_daily_activity where usage_date = '2026-03-07'") == [(0,)]
-    erin = query(env, """
-        select a.usage_date, a.sessions from marts.fct_daily_activity a
-        join marts.dim_members m using (member_key)
-        where m.display_name = 'erin@example.com' order by 1""")
-    assert erin == [(date(2026, 6, 15), 1), (date(2026, 6, 16), 1)]
+    # the command it names rebuilds every day in Tokyo, and no Los Angeles day is left behind
+    rebuilt = run_cli(tokyo, "run", "--reload", "--start", "2026-11-23", "--end", "2026-11-26")
+    assert "(days are Asia/Tokyo calendar days)" in rebuilt.stdout
+    assert query(tokyo, "select value from meta.settings where name = 'timezone'") == [(TOKYO,)]
+    assert query(tokyo, "select count(*) from marts.fct_daily_activity where usage_date = '2026-11-24'") == [(0,)]
     assert_equals_independent(tokyo, TOKYO)
-    tokyo_totals, tokyo_split = totals(tokyo), capture_split(tokyo)
+    tokyo_split = {d: v[2:] for d, v in org_days(tokyo).items() if v[2:] != (0, 0.0)}
+    assert set(tokyo_split) == {date(2026, 11, 25), date(2026, 11, 26)}
+    # the same totals as in Los Angeles and as the UTC days computed independently; only the
+    # split by day moved
+    assert totals(tokyo) == la_totals
+    utc = independent_days(tokyo, "UTC")
+    assert set(utc) == {date(2026, 11, 24), date(2026, 11, 25)}
+    assert sum(v[0] for v in utc.values()) == la_totals[0]
+    assert round(sum(v[1] for v in utc.values()), 6) == la_totals[1]
+    assert tokyo_split != la_split
 
-    # 5. and back to UTC: the same totals in every zone, only the split by day moves
-    utc = {**env, "ANALYTICS_TIMEZONE": "UTC"}
-    run_cli(utc, "run", "--reload", "--start", "2026-03-06", "--end", "2026-11-26")
-    assert_days(utc, "UTC")
-    assert_equals_independent(utc, "UTC")
-    assert totals(utc) == la_totals == tokyo_totals
-    utc_split = capture_split(utc)
-    assert len({tuple(sorted(s.items())) for s in (utc_split, la_split, tokyo_split)}) == 3
+    # the text report names the zone and, outside UTC, says the Admin API rows keep UTC days
+    report = run_cli(tokyo, "report", "--start", "2026-11-25", "--end", "2026-11-26")
+    assert "(2 day(s), Asia/Tokyo)" in report.stdout
+    assert "Days are Asia/Tokyo calendar days." in report.stdout
+    assert "keep their UTC report day" in report.stdout
 
 
 def test_an_unknown_zone_is_a_one_line_error(env, captures_landing):

@@ -50,7 +50,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         with open_marts(settings.warehouse_path()) as con:
-            if args.viewer:
+            if args.viewer is not None:  # an empty --viewer is refused, never skipped
                 check_viewer(con, args.viewer)
             written = export_marts(con, args.out_dir, args.format)
             zone = built_timezone(con)
@@ -79,8 +79,8 @@ def add_commands(subparsers) -> None:
         ),
     )
     report.add_argument("--month", help="a calendar month, YYYY-MM")
-    report.add_argument("--start", help="first UTC day, YYYY-MM-DD")
-    report.add_argument("--end", help="last UTC day (inclusive), YYYY-MM-DD")
+    report.add_argument("--start", help="first day (of the zone the marts were built in), YYYY-MM-DD")
+    report.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
     report.add_argument("--html", metavar="PATH", help="write the page to PATH (one offline HTML file)")
     report.add_argument(
         "--format", choices=("text", "json", "csv"), default="text",

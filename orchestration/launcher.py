@@ -14,6 +14,7 @@ from analytics import progress, settings
 from analytics.dates import days_between, today_in
 from analytics.errors import UsageError
 from analytics.ingest.loader import date_range_of_landing
+from analytics.report.formatting import printable
 from analytics.summary import LoadCounts, summary_lines
 from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
@@ -67,7 +68,8 @@ def _failure_line(result) -> str:
             # dbt's own summary names the failing model or test; prefer it to the wrapper's line
             detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
             reason = (detail or lines or ["unknown error"])[0]
-            return f"step {event.step_key} failed: {reason}"
+            # the message may quote data (a value DuckDB could not cast): printable only
+            return f"step {event.step_key} failed: {printable(reason)}"
     return "the run failed"
 
 

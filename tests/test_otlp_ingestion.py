@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from analytics.ingest.landing_files import LandingDirError
-from analytics.ingest.loader import RosterError, load_landing_dir, load_roster
+from analytics.ingest.loader import load_landing_dir
 from tests.conftest import CAPTURES
 from tests.otlp_variants import collector_encoding, merge_requests, read_lines, write_lines
 
@@ -230,17 +230,3 @@ def test_content_attributes_are_not_stored_unless_asked(con, tmp_path):
 def test_missing_landing_folder_is_a_clear_error(con, tmp_path):
     with pytest.raises(LandingDirError, match="landing folder not found"):
         load_landing_dir(con, tmp_path / "nope")
-
-
-def test_roster_is_loaded_and_checked(con, tmp_path):
-    (tmp_path / "members.csv").write_text(
-        "email,api_key_name,user_ids,team,role\nann@example.com,,u1;u2,core,Admin\n,ci-bot,u3,infra,developer\n"
-    )
-    assert load_roster(con, tmp_path) == 2
-    assert rows(con, "select email, api_key_name, user_ids, role, source_line from raw.roster order by source_line") == [
-        ("ann@example.com", None, "u1;u2", "Admin", 2),
-        (None, "ci-bot", "u3", "developer", 3),
-    ]
-    (tmp_path / "members.csv").write_text("name,team\nx,y\n")
-    with pytest.raises(RosterError, match="lacks column"):
-        load_roster(con, tmp_path)

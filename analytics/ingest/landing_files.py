@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zlib
 from collections.abc import Iterator
@@ -101,7 +102,9 @@ def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) ->
     Blank lines are included so that line numbers and counts are exact; line numbers are
     1-based, and a final newline does not start another line. When the end of a compressed
     file cannot be read, what was read is kept and one more line stands for the unreadable
-    rest, with read_error saying why.
+    rest, with read_error saying why. A plain file's unterminated last line that is not JSON is
+    a write in progress (or one cut short, never acknowledged): it is not read; the file is read
+    again, whole, once it grows.
     """
     names: list[str] = []
     numbers: list[int] = []
@@ -147,8 +150,19 @@ def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) ->
             error = str(exc)
         except OSError as exc:
             error = f"unreadable file: {exc}"
+        if pending and not error and not landed.path.name.endswith(".gz") and _partial(pending):
+            pending = b""
         if pending or error:
             line_no += 1
             add(landed.relative_path, line_no, pending, error)
     if lines:
         yield flush()
+
+
+def _partial(line: bytes) -> bool:
+    """Whether an unterminated last line is cut short: every complete OTLP line is JSON."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return True
+    return False

@@ -12,7 +12,6 @@ import pyarrow as pa
 
 from analytics import settings
 from analytics.dates import local_date_of_nanos
-from analytics.errors import RosterError
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
@@ -206,50 +205,6 @@ def load_landing_dir(
         _load_batch(con, batch, summary)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-ROSTER_FILE = "members.csv"
-ROSTER_HEADER = ("email", "api_key_name", "user_ids", "team", "role")
-
-
-
-def load_roster(con, landing_dir: Path) -> int:
-    """Replace raw.roster with the landing folder's members.csv (empty when there is none).
-
-    An unchanged roster is not loaded again, so a rerun leaves raw.roster as it was.
-    """
-    create_raw_tables(con)
-    path = landing_dir / ROSTER_FILE
-    digest = content_hash(path) if path.is_file() else None
-    loaded = con.execute("select count(*), min(content_hash) from raw.roster").fetchall()[0]
-    if (loaded[0] == 0 and digest is None) or (loaded[0] > 0 and loaded[1] == digest):
-        return loaded[0]
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from raw.roster")
-        if path.is_file():
-            header = path.read_text(encoding="utf-8-sig").splitlines()[:1]
-            columns = [c.strip().lower() for c in header[0].split(",")] if header else []
-            missing = [c for c in ROSTER_HEADER if c not in columns]
-            if missing:
-                raise RosterError(f"{path}: roster header lacks column(s) {', '.join(missing)}")
-            con.execute(
-                """
-                insert into raw.roster by name
-                select nullif(trim(email), '') as email, nullif(trim(api_key_name), '') as api_key_name,
-                    nullif(trim(user_ids), '') as user_ids, nullif(trim(team), '') as team,
-                    nullif(trim(role), '') as role, (row_number() over () + 1)::integer as source_line,
-                    ? as content_hash, current_timestamp::timestamp as loaded_at
-                from read_csv(?, header = true, all_varchar = true, parallel = false)
-                """,
-                [digest, str(path)],
-            )
-        rows = con.execute("select count(*) from raw.roster").fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return rows
 
 
 TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')

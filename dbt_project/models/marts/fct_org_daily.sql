@@ -4,6 +4,11 @@
     a NULL accept rate on days without telemetry, so charts show gaps honestly. Without explicit
     min_date/max_date vars the window is the first to the last day with data.
 -#}
+{#- without min_date / max_date vars, the days with data bound the spine -#}
+{%- set first_day = '(select min(usage_date) from activity)' if window_is_unbounded_start()
+    else window_start() %}
+{%- set last_day = '(select max(usage_date) from activity)' if window_is_unbounded_end()
+    else dateadd_days(window_end(), -1) %}
 with
 
 activity as (
@@ -23,16 +28,8 @@ spend as (
 bounds as (
 
     select
-        {% if window_is_unbounded_start() -%}
-        (select min(usage_date) from activity)
-        {%- else -%}
-        {{ window_start() }}
-        {%- endif %} as first_day,
-        {% if window_is_unbounded_end() -%}
-        (select max(usage_date) from activity)
-        {%- else -%}
-        {{ dateadd_days(window_end(), -1) }}
-        {%- endif %} as last_day
+        {{ first_day }} as first_day,
+        {{ last_day }} as last_day
 
 ),
 

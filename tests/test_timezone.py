@@ -26,7 +26,15 @@ import pytest
 from analytics.dates import local_date_of_nanos, today_in
 from orchestration.defs.schedules import scheduled_window
 
-from .conftest import CAPTURE_RUNS, CAPTURES, PROJECT_ROOT, inherited_environ, query, run_cli
+from .conftest import (
+    ANALYTICS,
+    CAPTURE_RUNS,
+    CAPTURES,
+    PROJECT_ROOT,
+    inherited_environ,
+    query,
+    run_cli,
+)
 from .otlp_variants import read_lines, shift, write_lines
 
 LA, TOKYO = "America/Los_Angeles", "Asia/Tokyo"
@@ -415,7 +423,12 @@ def test_spark_engine_builds_the_same_los_angeles_days(tmp_path, env):
     spark_warehouse = tmp_path / "spark-warehouse"
     spark = {**env, "ANALYTICS_TIMEZONE": LA, "ANALYTICS_SPARK_WAREHOUSE": str(spark_warehouse),
              "ANALYTICS_SPARK_JAVA_OPTIONS": "-XX:+UseSerialGC"}
-    done = run_cli(spark, "run", "--engine", "spark", "--start", "2026-03-06", "--end", "2026-03-12")
+    # a Spark run takes minutes on a busy machine: a longer timeout than run_cli's
+    done = subprocess.run(
+        [str(ANALYTICS), "run", "--engine", "spark", "--start", "2026-03-06", "--end", "2026-03-12"],
+        env=spark, capture_output=True, text=True, timeout=1800, check=False,
+    )
+    assert done.returncode == 0, done.stderr
     assert "(days are America/Los_Angeles calendar days)" in done.stdout
     glob = spark_warehouse / "marts.db" / "fct_org_daily" / "**" / "*.parquet"
     rows = duckdb.connect().execute(

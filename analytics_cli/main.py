@@ -75,6 +75,11 @@ def _port(text: str) -> int:
     return _positive("--port", 65_535)(text)
 
 
+def _listen_port(text: str) -> int:
+    """`collect --port`: 0 too, for a free port the receiver picks and prints (the tests)."""
+    return 0 if text.strip() == "0" else _port(text)
+
+
 def _preflight_warehouse() -> None:
     """Before Dagster is imported (seconds): the warehouse opens for writing, after waiting, and
     saying so at once, for a process outside the project that holds it; a folder that cannot be
@@ -152,6 +157,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _require_landing_dir()
+    if args.collect and not settings.landing_dir_is_set():  # before the defaults are exported
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     prepare_environment()
     try:
         ensure_dbt_manifest()
@@ -171,8 +178,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def _collector_command(address: str) -> list[str]:
     """`analytics collect` beside the webserver and daemon (`ui --collect [HOST:]PORT`)."""
-    if not settings.landing_dir_is_set():
-        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     host, _, port = address.rpartition(":")
     return [sys.executable, "-m", "analytics_cli.main", "collect",
             "--host", host or "127.0.0.1", "--port", port]
@@ -277,7 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
         "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
     )
     collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
-    collect.add_argument("--port", type=int, default=4318)
+    collect.add_argument(
+        "--port", type=_listen_port, default=4318,
+        help="port to listen on (default: 4318, OTLP/HTTP; 0: any free port, printed on start)",
+    )
     collect.set_defaults(func=cmd_collect)
 
     generate = commands.add_parser(

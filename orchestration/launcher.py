@@ -5,6 +5,7 @@ instance (so it shows in the UI), then its summary."""
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 from datetime import date, timedelta
@@ -68,6 +69,9 @@ def _failure_line(result) -> str:
             # dbt's own summary names the failing model or test; prefer it to the wrapper's line
             detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
             reason = (detail or lines or ["unknown error"])[0]
+            # the library's own errors are one line already: without Dagster's "module.Class: "
+            if error.cls_name:
+                reason = re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", reason)
             # the message may quote data (a value DuckDB could not cast): printable only
             return f"step {event.step_key} failed: {printable(reason)}"
     return "the run failed"
@@ -102,14 +106,27 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     home = prepare_environment()
     progress.to_stderr()
     warehouse = settings.warehouse_path()
+    explicit_start = settings.partitions_start()
+    latest = today_in(settings.zone())
     if start is None or end is None:
+        # the range of the folder's valid records (2020 .. tomorrow, complete lines only), cut
+        # to the days a run can process: a record's clock is not a reason to fail a run
         first, last = _landing_range(landing, warehouse)
         if first is None:
             raise UsageError(f"no telemetry found under {landing / 'otlp'} (give --start and --end)")
+        earliest = partitions_start()
+        if start is None and explicit_start and first < earliest <= last:
+            print(
+                f"analytics run: records before {earliest} are not processed "
+                "(ANALYTICS_PARTITIONS_START)",
+                file=sys.stderr,
+            )
+            first = earliest
+        if end is None and last > latest >= first:
+            last = latest  # records dated tomorrow (a clock ahead) are built tomorrow
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
-    latest = today_in(settings.zone())
     if end > latest:
         raise UsageError(f"{end} is in the future (today is {latest} in {zone})")
     _check_zone(warehouse, start, end, reload, latest)

@@ -149,6 +149,10 @@ def test_json_ids_are_hex_and_bodies_that_are_not_otlp_are_refused():
         assert caught.value.status == 400
     with pytest.raises(otlp.BodyError, match="not a protobuf ExportLogsServiceRequest"):
         otlp.decode(logs, otlp.PROTOBUF, b"\xff\xff\xff\xff")
+    # a body over several lines, or in UTF-16, lands re-serialised as one UTF-8 line
+    pretty = json.dumps(body, indent=2)
+    assert otlp.decode(logs, otlp.JSON, pretty.encode()).line == json.dumps(body, separators=(",", ":")).encode() + b"\n"
+    assert otlp.decode(logs, otlp.JSON, json.dumps(body).encode("utf-16")).line.count(b"\n") == 1
     # an empty request is valid: one line, no records, read by the ingestion as nothing
     assert otlp.decode(logs, otlp.PROTOBUF, b"").line == b'{"resourceLogs":[]}\n'
 
@@ -209,6 +213,33 @@ def test_a_half_line_of_a_file_being_written_is_not_read_until_it_is_whole(tmp_p
     # a complete JSON line without its newline (a file made by hand) is still read
     (folder / "by-hand.jsonl").write_bytes(whole[0])
     assert load_landing_dir(con, landing).lines_read == 1
+
+
+def test_one_line_of_counts_per_interval_that_starts_again_from_zero():
+    import io
+
+    from analytics.collect.stats import Stats
+
+    out = io.StringIO()
+    stats = Stats(out)
+    stats.accepted(records=15, bytes_in=10_389, bytes_written=20_005)
+    stats.accepted(records=11, bytes_in=4_322, bytes_written=8_501)
+    stats.rejected("unauthorized")
+    stats.rejected("too_large")
+    stats.rejected("unauthorized")
+    stop = threading.Event()
+    thread = stats.every(0.2, stop)
+    time.sleep(0.5)
+    stop.set()
+    thread.join()
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 2
+    assert lines[0].endswith(
+        ": 2 request(s), 26 record(s), 14711 bytes received, 28506 bytes written, "
+        "0 trace request(s) dropped; rejected: too_large 1, unauthorized 2"
+    )
+    assert lines[1].endswith(": 0 request(s), 0 record(s), 0 bytes received, 0 bytes written, "
+                             "0 trace request(s) dropped; rejected: none")
 
 
 # --- HTTP ----------------------------------------------------------------------------------
@@ -288,9 +319,15 @@ def test_without_a_token_only_loopback(env, tmp_path):
     refused = run_cli(env, "collect", "--host", "0.0.0.0", "--port", "0", check=False)
     assert refused.returncode == 2
     assert "refusing to listen on 0.0.0.0 without a token: set ANALYTICS_COLLECT_TOKEN" in refused.stderr
+    bad = run_cli(dict(env, ANALYTICS_COLLECT_MAX_BODY_BYTES="16M"), "collect", "--port", "0", check=False)
+    assert bad.returncode == 2
+    assert "ANALYTICS_COLLECT_MAX_BODY_BYTES='16M': expected a positive number" in bad.stderr
     unset = {k: v for k, v in env.items() if k != "ANALYTICS_LANDING_DIR"}
     refused = run_cli(unset, "collect", "--port", "0", check=False)
     assert refused.returncode == 2 and "set ANALYTICS_LANDING_DIR" in refused.stderr
+    # nor beside the UI, whose defaults would point it at the bundled sample
+    refused = run_cli(unset, "ui", "--collect", check=False)
+    assert refused.returncode == 2 and "--collect needs ANALYTICS_LANDING_DIR" in refused.stderr
     with Receiver(dict(env, ANALYTICS_COLLECT_TOKEN=TOKEN), "--host", "0.0.0.0") as receiver:
         assert "bearer token required" in receiver.first_line
         assert receiver.stop() == 0
@@ -439,3 +476,84 @@ def test_ingestion_reading_files_the_receiver_is_writing_never_reads_a_half_line
     assert final.lines_quarantined == 0
     lines = con.execute("select sum(lines_read) from raw.landed_files").fetchone()[0]
     assert lines == len(sent) == len(landed_lines(landing))
+
+
+def _mutations(body: dict, rng, count: int):
+    """`count` copies of `body`, each with one value somewhere replaced by a wrong-ish one."""
+    import copy
+
+    paths = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                paths.append((*path, key))
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                paths.append((*path, i))
+                walk(value, (*path, i))
+
+    walk(body, ())
+    replacements = ["x", "12", " 12", "1.5", "NaN", "nan", 1.5, 2.0, -1, 2**64, True, None, {}, [1],
+                    {"stringValue": "a", "intValue": "1"}, "AP8=", "0102", "zz"]
+    for _ in range(count):
+        mutated = copy.deepcopy(body)
+        path = paths[rng.randrange(len(paths))]
+        node = mutated
+        for step in path[:-1]:
+            node = node[step]
+        # where a message belongs, protobuf's parser iterates the value, so any string passes
+        # it; json_check refuses those (see below), so messages get other replacements here
+        choices = [r for r in replacements if not isinstance(r, str)] if isinstance(node[path[-1]], dict) \
+            else replacements
+        node[path[-1]] = choices[rng.randrange(len(choices))]
+        yield mutated
+
+
+def test_the_fast_json_check_agrees_with_protobufs_own_parser():
+    """json_check decides 200 or 400 for JSON bodies; protobuf's ParseDict is the reference
+    (ids converted from hex first, as the OTLP mapping differs there)."""
+    import base64
+    import random
+
+    from analytics.collect import json_check
+
+    def hex_to_base64(node):
+        if isinstance(node, dict):
+            return {k: base64.b64encode(bytes.fromhex(v)).decode()
+                    if k in otlp.HEX_ID_FIELDS and isinstance(v, str) else hex_to_base64(v)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [hex_to_base64(v) for v in node]
+        return node
+
+    def reference_accepts(signal_, body) -> bool:
+        try:
+            json_format.ParseDict(hex_to_base64(body), signal_.request(), ignore_unknown_fields=True)
+        except (json_format.ParseError, ValueError, TypeError, AttributeError):
+            return False
+        return True
+
+    def fast_accepts(signal_, body) -> bool:
+        try:
+            json_check.check(body, signal_.request.DESCRIPTOR, otlp.HEX_ID_FIELDS)
+        except json_check.JsonShapeError:
+            return False
+        return True
+
+    rng = random.Random(19)
+    verdicts = {True: 0, False: 0}
+    for body in BODIES[::2]:
+        signal_ = otlp.SIGNALS[body.signal]
+        parsed = json.loads(body.json)
+        for candidate in [parsed, *_mutations(parsed, rng, 60)]:
+            expected = reference_accepts(signal_, candidate)
+            assert fast_accepts(signal_, candidate) == expected, json.dumps(candidate)[:300]
+            verdicts[expected] += 1
+    assert verdicts[True] > 100 and verdicts[False] > 100
+    # the deliberate difference: where a message belongs, protobuf's parser iterates the value
+    # (a string's characters become unknown fields), so "x" or [] pass it; they are refused here
+    for wrong in ("x", [], ["x"]):
+        body = {"resourceLogs": [{"resource": wrong}]}
+        assert reference_accepts(otlp.SIGNALS["logs"], body) and not fast_accepts(otlp.SIGNALS["logs"], body)

@@ -183,8 +183,13 @@ from (
 )
 """
 
+QUARANTINE_INSERT = (
+    "insert into raw.quarantine "
+    "(source_file, source_line, record_index, signal, reason, excerpt, quarantined_at)"
+)
+
 INSERT_ITEM_QUARANTINE_SQL = f"""
-insert into raw.quarantine
+{QUARANTINE_INSERT}
 select source_file, 1, item_index, '{SIGNAL}', left(reason, {REASON_CHARS}), null, $loaded_at
 from _admin_api_checked
 where reason is not null
@@ -348,7 +353,7 @@ def load_days(
         con.execute(INSERT_MODEL_USAGE_SQL, params)
         con.execute(INSERT_ITEM_QUARANTINE_SQL, params)
         con.execute(
-            "insert into raw.quarantine select source_file, 1, null, ?, reason, excerpt, ? "
+            f"{QUARANTINE_INSERT} select source_file, 1, null, ?, reason, excerpt, ? "
             "from _admin_api_bad_pages",
             [SIGNAL, loaded_at],
         )

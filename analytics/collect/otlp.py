@@ -5,9 +5,10 @@ hand, so anything that is not an export request of the signal is refused (400) b
 acknowledged. The line written is the OTLP JSON mapping of the decoded message, as the
 specification and a collector's file exporter write it: lowerCamelCase field names, 64-bit
 integers as decimal strings, enums as integers, trace and span ids as hex (protobuf's own JSON
-mapping would give base64), default values left out. JSON bodies are validated the same way
-and written as the client sent them (re-serialised on one line): the ingestion reads every
-encoding the specification allows, and the client's own bytes are the better record.
+mapping would give base64), default values left out. JSON bodies are checked against the same
+message descriptors (json_check.py) and written as the client sent them (re-serialised only
+when they span lines or are not UTF-8): the ingestion reads every encoding the specification allows, and the client's own
+bytes are the better record.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import math
 import zlib
 from dataclasses import dataclass
 
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.internal import type_checkers
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+from . import json_check
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -93,27 +96,40 @@ class Decoded:
 
 def decode(signal: Signal, media: str, body: bytes) -> Decoded:
     """Decode an export request body; BodyError(400) when it is not one."""
-    message = signal.request()
+    name = signal.request.DESCRIPTOR.name
     if media == PROTOBUF:
+        message = signal.request()
         try:
             message.ParseFromString(body)
         except DecodeError as exc:
-            raise BodyError(400, f"body is not a protobuf {message.DESCRIPTOR.name}: {exc}") from None
-        as_json = to_otlp_json(message)
+            raise BodyError(400, f"body is not a protobuf {name}: {exc}") from None
+        as_json, records = to_otlp_json(message), count_records(message)
     else:
         try:
             as_json = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
             raise BodyError(400, f"body is not JSON: {exc}") from None
         if not isinstance(as_json, dict):
-            raise BodyError(400, f"body is not a JSON object ({signal.request.DESCRIPTOR.name})")
+            raise BodyError(400, f"body is not a JSON object ({name})")
         try:
-            json_format.ParseDict(_ids_to_base64(as_json), message, ignore_unknown_fields=True)
-        except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
-            reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-            raise BodyError(400, f"body is not an OTLP/JSON {message.DESCRIPTOR.name}: {reason}") from None
+            json_check.check(as_json, signal.request.DESCRIPTOR, HEX_ID_FIELDS)
+        except (json_check.JsonShapeError, RecursionError) as exc:
+            raise BodyError(400, f"body is not an OTLP/JSON {name}: {exc or 'nested too deeply'}") from None
+        records = count_json_records(as_json)
+        if signal.top_key in as_json and _one_utf8_line(body):
+            return Decoded(body.strip() + b"\n", records)  # the client's own bytes
     as_json.setdefault(signal.top_key, [])
-    return Decoded(_one_line(as_json), count_records(message))
+    return Decoded(_one_line(as_json), records)
+
+
+def _one_utf8_line(body: bytes) -> bool:
+    if b"\n" in body or b"\r" in body:
+        return False
+    try:
+        body.decode()
+    except UnicodeDecodeError:  # json.loads also reads UTF-16 and UTF-32; the files are UTF-8
+        return False
+    return True
 
 
 def _one_line(as_json: dict) -> bytes:
@@ -189,23 +205,6 @@ def _key_value(kv) -> dict:
     return out
 
 
-def _ids_to_base64(node):
-    """A copy with hex ids as base64, which is what protobuf's JSON parser expects for bytes."""
-    if isinstance(node, dict):
-        out = {}
-        for k, v in node.items():
-            if k in HEX_ID_FIELDS and isinstance(v, str):
-                try:
-                    v = base64.b64encode(bytes.fromhex(v)).decode()
-                except ValueError:
-                    raise BodyError(400, f"{k} {v[:40]!r} is not hex") from None
-            out[k] = _ids_to_base64(v)
-        return out
-    if isinstance(node, list):
-        return [_ids_to_base64(v) for v in node]
-    return node
-
-
 def count_records(message: Message) -> int:
     """Log records, metric data points or spans in an export request."""
     if isinstance(message, logs_service_pb2.ExportLogsServiceRequest):
@@ -219,6 +218,23 @@ def count_records(message: Message) -> int:
                     total += len(getattr(m, kind).data_points) if kind else 0
         return total
     return sum(len(s.spans) for r in message.resource_spans for s in r.scope_spans)
+
+
+def count_json_records(body: dict) -> int:
+    """Log records, metric data points or spans in an OTLP/JSON body already checked."""
+    total = 0
+    for resource in body.get("resourceLogs") or []:
+        for scope in resource.get("scopeLogs") or []:
+            total += len(scope.get("logRecords") or [])
+    for resource in body.get("resourceMetrics") or []:
+        for scope in resource.get("scopeMetrics") or []:
+            for metric in scope.get("metrics") or []:
+                for kind in ("sum", "gauge", "histogram", "exponentialHistogram", "summary"):
+                    total += len((metric.get(kind) or {}).get("dataPoints") or [])
+    for resource in body.get("resourceSpans") or []:
+        for scope in resource.get("scopeSpans") or []:
+            total += len(scope.get("spans") or [])
+    return total
 
 
 def success_body(signal: Signal, media: str) -> bytes:

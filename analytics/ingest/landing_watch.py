@@ -10,7 +10,7 @@ from pathlib import Path
 
 from analytics.dates import local_date_of_nanos
 from analytics.ingest.landing_files import LandedFile, discover_otlp_files
-from analytics.ingest.loader import time_range_of_file
+from analytics.ingest.loader import possible_time_bounds, time_range_of_file
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,8 @@ class LandingChanges:
 
     def days(self, zone: tzinfo = UTC) -> tuple[date, date] | None:
         """First and last day in `zone` of the changed files' records, or None when none is dated."""
-        found = [r for r in (time_range_of_file(f) for f in self.files) if r is not None]
+        bounds = possible_time_bounds()
+        found = [r for r in (time_range_of_file(f, bounds) for f in self.files) if r is not None]
         if not found:
             return None
         low = min(r[0] for r in found)

@@ -114,7 +114,7 @@ final as (
             as accept_rate,
         cast(coalesce(activity_by_day.commits, 0) as bigint) as commits,
         cast(coalesce(activity_by_day.pull_requests, 0) as bigint) as pull_requests,
-        coalesce(spend_by_day.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(spend_by_day.spend_usd, 0)') }} as spend_usd,
         cast(coalesce(spending_users.spending_users, 0) as bigint) as spending_users,
         cast(coalesce(spend_by_day.input_tokens, 0) as bigint) as input_tokens,
         cast(coalesce(spend_by_day.output_tokens, 0) as bigint) as output_tokens,

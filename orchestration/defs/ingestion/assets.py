@@ -75,10 +75,13 @@ def raw_otlp(
             if config.reload
             else None,
         )
+        for skipped in summary.skipped:
+            progress(f"ingest: skipped {skipped.relative_path}: {skipped.reason}")
         progress(
             f"ingest: {summary.files_loaded} new or changed file(s) of {summary.files_found}, "
             f"{summary.lines_read} lines, {summary.metric_points} points, "
-            f"{summary.log_records} events, {summary.quarantined} quarantined "
+            f"{summary.log_records} events, {summary.quarantined} quarantined, "
+            f"{summary.blank_lines} blank, {summary.lines_repaired} repaired "
             f"({summary.seconds:.1f}s)"
         )
         counts = row_counts(con, [("raw", table) for table, _ in RAW_OTLP_KEYS.values()], window)
@@ -90,6 +93,8 @@ def raw_otlp(
         "files_found": summary.files_found,
         "files_loaded": summary.files_loaded,
         "files_unchanged": summary.files_unchanged,
+        "files_skipped": len(summary.skipped),
+        "new_generations": summary.new_generations,
         "window": f"{window[0]} .. {window[1]} (exclusive)",
     }
     # dagster/row_count: the table's rows in the run's days (all its rows where it has no day)

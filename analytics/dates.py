@@ -5,13 +5,16 @@
 the right form that does not exist says so (`2026-11-31`: November 2026 has 30 days), so the
 user is not told to use a form they already used. Every error is a ValueError whose message
 names the flag.
+
+A day of the marts is a calendar day in the organization's zone (ANALYTICS_TIMEZONE): the
+helpers that need one take it as an argument, so they stay free of settings.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 EARLIEST = date(2020, 1, 1)
 DAY_FORM = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -84,5 +87,17 @@ def days_between(first_day: date, last_day: date) -> int:
     return (last_day - first_day).days + 1
 
 
-def yesterday_utc(now: datetime) -> date:
-    return (now - timedelta(days=1)).date()
+def today_in(zone: tzinfo, now: datetime | None = None) -> date:
+    """Today's date in `zone` (now, or the aware datetime given)."""
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def yesterday_in(zone: tzinfo, now: datetime) -> date:
+    """The day before `now`'s date in `zone` (a calendar day, 23 to 25 hours long)."""
+    return today_in(zone, now) - timedelta(days=1)
+
+
+def local_date_of_nanos(nanos: int, zone: tzinfo) -> date:
+    """The calendar date in `zone` of a time in nanoseconds since the epoch, as dbt computes it
+    (whole seconds: every zone's offset is whole minutes)."""
+    return datetime.fromtimestamp(nanos // 1_000_000_000, tz=UTC).astimezone(zone).date()

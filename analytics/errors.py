@@ -15,6 +15,11 @@ class UsageError(AnalyticsError):
     """Bad arguments or environment: printed as one line, exit status 2."""
 
 
+class TimezoneChangedError(UsageError):
+    """ANALYTICS_TIMEZONE differs from the zone the marts were built with, and the run is not
+    the full rebuild a change of zone needs."""
+
+
 class LandingDirError(AnalyticsError):
     """The landing folder is missing or unreadable."""
 

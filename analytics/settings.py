@@ -10,6 +10,7 @@
 | ANALYTICS_FRESHNESS_HOURS | 24: the freshness check warns when the newest telemetry is older |
 | ANALYTICS_ALERT_WEBHOOK_URL | unset: where budget alerts and failed runs are posted ({"text": ...}) |
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
+| ANALYTICS_TIMEZONE | UTC; the IANA zone whose calendar days every mart's usage_date is |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
 | ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
 | ANALYTICS_ENGINE | duckdb; `spark` builds the dbt models on Apache Spark (README, "Scaling out") |
@@ -42,7 +43,9 @@ variable (the CLI's --engine) and every later call sees it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -89,6 +92,29 @@ def alert_webhook_url() -> str | None:
 
 def lookback_days() -> int:
     return int(os.environ.get("ANALYTICS_LOOKBACK_DAYS") or 3)
+
+
+def timezone() -> str:
+    """ANALYTICS_TIMEZONE, the IANA zone whose calendar days the marts count in (default UTC).
+
+    Checked here, before anything runs: dbt splices the name into SQL (macros/local_date.sql).
+    """
+    name = (os.environ.get("ANALYTICS_TIMEZONE") or "").strip() or "UTC"
+    try:
+        if not re.fullmatch(r"[A-Za-z0-9_+/-]+", name):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(
+            f"ANALYTICS_TIMEZONE={name!r} is not an IANA time zone name "
+            "(such as America/Los_Angeles, Europe/Berlin or UTC)"
+        ) from None
+    return name
+
+
+def zone() -> ZoneInfo:
+    """The ZoneInfo of ANALYTICS_TIMEZONE."""
+    return ZoneInfo(timezone())
 
 
 def store_content() -> bool:

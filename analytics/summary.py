@@ -39,7 +39,8 @@ def summary_lines(warehouse: Path, first: date, last: date, loaded: LoadCounts, 
             con.close()
     lines = [
         "",
-        f"Done in {seconds:.1f}s: {days_between(first, last)} day(s) processed, {first} .. {last}",
+        (f"Done in {seconds:.1f}s: {days_between(first, last)} day(s) processed, {first} .. {last} "
+         f"(days are {settings.timezone()} calendar days)"),
         (f"  loaded: {loaded.files} new file(s), {loaded.metric_points} metric points, "
         f"{loaded.events} events"),
         (f"  quarantined: {loaded.lines_quarantined} line(s) and {loaded.records_quarantined} "

@@ -152,6 +152,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.services import dagster_commands, run_services
 
     _select_engine(args.engine)
+    try:
+        settings.timezone()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     _require_landing_dir()
     if args.collect and not settings.landing_dir_is_set():  # before the defaults are exported
         raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
@@ -234,15 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="ingest the landing folder and build every mart for a UTC day range (one run)",
+        help="ingest the landing folder and build every mart for a day range (one run)",
         description=(
             "Ingest new telemetry from ANALYTICS_LANDING_DIR and rebuild every mart in "
-            "ANALYTICS_WAREHOUSE for the inclusive UTC day range. Without dates: every day "
-            "from the first to the last day found in the landing data."
+            "ANALYTICS_WAREHOUSE for the inclusive range of days, calendar days in "
+            "ANALYTICS_TIMEZONE (default UTC). Without dates: every day from the first to the "
+            "last day found in the landing data."
         ),
     )
-    run.add_argument("--start", help="first UTC day, YYYY-MM-DD")
-    run.add_argument("--end", help="last UTC day (inclusive), YYYY-MM-DD")
+    run.add_argument("--start", help="first day (in ANALYTICS_TIMEZONE), YYYY-MM-DD")
+    run.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
     run.add_argument(
         "--reload", action="store_true",
         help="read again the landed files holding records of these days, even if unchanged",

@@ -33,7 +33,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             path = write_html(page, args.html)
         except OSError as exc:
             raise _usage_error(f"cannot write {args.html}: {exc.strerror or exc}") from None
-        print(f"wrote {path}: {page.period.label()} ({page.period.days} day(s), UTC), "
+        print(f"wrote {path}: {page.period.label()} ({page.period.days} day(s), {page.timezone}), "
               f"{len(page.team)} member(s)")
     else:
         sys.stdout.write(render_text(page))
@@ -45,6 +45,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from analytics import settings
     from analytics.report import ReportError, open_marts
     from analytics.report.access import check_viewer
+    from analytics.report.data import built_timezone
     from analytics.report.export import export_marts
 
     try:
@@ -52,13 +53,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             if args.viewer is not None:  # an empty --viewer is refused, never skipped
                 check_viewer(con, args.viewer)
             written = export_marts(con, args.out_dir, args.format)
+            zone = built_timezone(con)
     except ReportError as exc:
         raise _usage_error(exc) from None
     except OSError as exc:
         raise _usage_error(f"cannot write to {args.out_dir}: {exc.strerror or exc}") from None
     for item in written:
         print(f"  {item.path}  {item.rows:,} row(s)")
-    print(f"exported {len(written)} marts to {args.out_dir} as {args.format}")
+    print(
+        f"exported {len(written)} marts to {args.out_dir} as {args.format} "
+        f"(days are {zone} calendar days)"
+    )
     return 0
 
 
@@ -74,8 +79,8 @@ def add_commands(subparsers) -> None:
         ),
     )
     report.add_argument("--month", help="a calendar month, YYYY-MM")
-    report.add_argument("--start", help="first UTC day, YYYY-MM-DD")
-    report.add_argument("--end", help="last UTC day (inclusive), YYYY-MM-DD")
+    report.add_argument("--start", help="first day (of the zone the marts were built in), YYYY-MM-DD")
+    report.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
     report.add_argument("--html", metavar="PATH", help="write the page to PATH (one offline HTML file)")
     report.add_argument(
         "--format", choices=("text", "json", "csv"), default="text",

@@ -1,5 +1,6 @@
 """The run launcher behind `analytics run`: one in-process Dagster run of the daily job over a
-UTC day range, recorded in the Dagster instance (so it shows in the UI), then its summary."""
+range of days in the organization's zone (ANALYTICS_TIMEZONE), recorded in the Dagster
+instance (so it shows in the UI), then its summary."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import contextlib
 import re
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 from analytics import progress, settings
-from analytics.dates import days_between
+from analytics.dates import days_between, today_in
 from analytics.errors import UsageError
 from analytics.ingest.loader import date_range_of_landing
 from analytics.report.formatting import printable
@@ -27,13 +28,32 @@ JOB_NAME = "daily_pipeline"
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
+    """The first and last local day of the landing folder's records."""
     with warehouse_write_lock(str(warehouse)):
         con = open_warehouse(
             warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
             config={"memory_limit": settings.duckdb_memory_limit()},
         )
         try:
-            return date_range_of_landing(con, landing)
+            return date_range_of_landing(con, landing, settings.zone())
+        finally:
+            con.close()
+
+
+def _check_zone(warehouse: Path, start: date, end: date, reload: bool, today: date) -> None:
+    """Refuse, before anything runs, a run in a zone other than the marts' that is not their
+    full rebuild (the dbt asset checks again, for runs launched from the UI or schedule)."""
+    from analytics.warehouse import build_log
+
+    if not warehouse.exists():
+        return
+    with warehouse_write_lock(str(warehouse)):
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
+        try:
+            build_log.check_zone(con, settings.timezone(), (start, end + timedelta(days=1)), reload, today)
         finally:
             con.close()
 
@@ -79,11 +99,15 @@ def _load_counts(result) -> LoadCounts:
 
 def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bool = False) -> int:
     started = time.perf_counter()
+    try:
+        zone = settings.timezone()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     home = prepare_environment()
     progress.to_stderr()
     warehouse = settings.warehouse_path()
     explicit_start = settings.partitions_start()
-    latest = datetime.now(UTC).date()
+    latest = today_in(settings.zone())
     if start is None or end is None:
         # the range of the folder's valid records (2020 .. tomorrow, complete lines only), cut
         # to the days a run can process: a record's clock is not a reason to fail a run
@@ -103,14 +127,15 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
+    if end > latest:
+        raise UsageError(f"{end} is in the future (today is {latest} in {zone})")
+    _check_zone(warehouse, start, end, reload, latest)
     record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
     earliest = partitions_start()
     if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
         raise UsageError(
             f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"
         )
-    if end > latest:
-        raise UsageError(f"{end} is in the future (today is {latest} UTC)")
     try:
         ensure_dbt_manifest()
     except RuntimeError as exc:
@@ -124,7 +149,9 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     from orchestration.defs.partitions import partition_range_tags
 
     days = days_between(start, end)
-    print(f"analytics run: {start} .. {end} ({days} day(s)), landing {landing}", file=sys.stderr)
+    print(
+        f"analytics run: {start} .. {end} ({days} {zone} day(s)), landing {landing}", file=sys.stderr
+    )
     log_dir = home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "analytics-run.log"

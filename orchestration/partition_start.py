@@ -9,11 +9,11 @@ Before any run has recorded a start, the partitions begin FALLBACK_DAYS before t
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from analytics import settings
-from analytics.dates import parse_day
+from analytics.dates import parse_day, today_in
 
 FALLBACK_DAYS = 30
 STATE_FILE = "analytics_partitions.json"
@@ -34,7 +34,7 @@ def partitions_start() -> date:
     explicit = settings.partitions_start()
     if explicit:
         return parse_day(explicit, "ANALYTICS_PARTITIONS_START")
-    return recorded_start() or datetime.now(UTC).date() - timedelta(days=FALLBACK_DAYS)
+    return recorded_start() or today_in(settings.zone()) - timedelta(days=FALLBACK_DAYS)
 
 
 def record_start(first_day: date) -> None:

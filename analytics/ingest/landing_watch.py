@@ -1,13 +1,14 @@
-"""What changed in the landing folder since a point in time: the new or grown files, and the UTC
-days their records fall on (a quick scan of their times, no parse). The landing sensor uses it to
+"""What changed in the landing folder since a point in time: the new or grown files, and the
+days (in the organization's zone) their records fall on (a quick scan of their times, no parse). The landing sensor uses it to
 launch a run over those days once the folder has been quiet for a while (debounce)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, tzinfo
 from pathlib import Path
 
+from analytics.dates import local_date_of_nanos
 from analytics.ingest.landing_files import LandedFile, discover_otlp_files
 from analytics.ingest.loader import possible_time_bounds, time_range_of_file
 
@@ -17,18 +18,15 @@ class LandingChanges:
     files: list[LandedFile]  # new or grown since the cursor
     newest_mtime_ns: int  # of every landed file (the next cursor once these are handled)
 
-    def days(self) -> tuple[date, date] | None:
-        """First and last UTC day of the changed files' records, or None when none is dated."""
+    def days(self, zone: tzinfo = UTC) -> tuple[date, date] | None:
+        """First and last day in `zone` of the changed files' records, or None when none is dated."""
         bounds = possible_time_bounds()
         found = [r for r in (time_range_of_file(f, bounds) for f in self.files) if r is not None]
         if not found:
             return None
         low = min(r[0] for r in found)
         high = max(r[1] for r in found)
-        return (
-            datetime.fromtimestamp(low / 1e9, tz=UTC).date(),
-            datetime.fromtimestamp(high / 1e9, tz=UTC).date(),
-        )
+        return local_date_of_nanos(low, zone), local_date_of_nanos(high, zone)
 
 
 def changes_since(landing_dir: Path, cursor_mtime_ns: int) -> LandingChanges:

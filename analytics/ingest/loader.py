@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pyarrow as pa
 
 from analytics import settings
+from analytics.dates import local_date_of_nanos
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
@@ -364,11 +365,12 @@ def time_range_of_file(landed: LandedFile, bounds: tuple[int, int]) -> tuple[int
     return (low, high) if low is not None else None
 
 
-def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | None]:
-    """First and last UTC day of the landing folder's valid records: loaded files from the
-    manifest, new or changed files by a quick scan of their timeUnixNano values (no full
-    parse), and the days of kept Admin API report pages. Only possible days count
-    (2020-01-01 .. tomorrow)."""
+def date_range_of_landing(con, landing_dir: Path, zone: tzinfo = UTC) -> tuple[date | None, date | None]:
+    """First and last day in `zone` of the landing folder's valid records: loaded files from the
+    manifest (its UTC days, then the earliest and latest record time on them in raw), new or
+    changed files by a quick scan of their timeUnixNano values (no full parse), and the days
+    of kept Admin API report pages (UTC report days, kept as they are). Only possible days
+    count (2020-01-01 .. tomorrow)."""
     create_raw_tables(con)
     files = discover_otlp_files(landing_dir)
     manifest = _manifest(con)
@@ -379,25 +381,35 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
     ]
     known = [f.relative_path for f in files if f.relative_path in manifest]
     first_day, last_day = possible_days()
-    days: list[date] = []
+    times: list[int] = []
     if known:
         con.execute("create or replace temp table _known (source_file varchar)")
         con.executemany("insert into _known values (?)", [[k] for k in known])
-        days.extend(
-            d
-            for d in con.execute(
-                "select min(min_usage_date), max(max_usage_date) from raw.landed_files "
-                "where source_file in (select source_file from _known) "
-                "and min_usage_date >= ? and max_usage_date <= ?",
-                [first_day, last_day],
-            ).fetchall()[0]
-            if d is not None
-        )
+        first, last = con.execute(
+            "select min(min_usage_date), max(max_usage_date) from raw.landed_files "
+            "where source_file in (select source_file from _known) "
+            "and min_usage_date >= ? and max_usage_date <= ?",
+            [first_day, last_day],
+        ).fetchall()[0]
+        if first is not None:
+            # the extreme times lie on the extreme UTC days: read only those days of raw
+            times.extend(
+                t
+                for table in ("otlp_metric_points", "otlp_log_records")
+                for t in con.execute(
+                    f"select min(time_unix_nano) filter (where usage_date = ?), "
+                    f"max(time_unix_nano) filter (where usage_date = ?) from raw.{table} "
+                    "where usage_date in (?, ?) and source_file in (select source_file from _known)",
+                    [first, last, first, last],
+                ).fetchall()[0]
+                if t is not None
+            )
     bounds = possible_time_bounds()
     for landed in pending:
         found = time_range_of_file(landed, bounds)
         if found is not None:
-            days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
+            times.extend(found)
+    days = [local_date_of_nanos(ns, zone) for ns in times]
     from analytics.admin_api.loader import (
         kept_days,  # the Admin API pages kept in the landing folder
     )

@@ -228,6 +228,14 @@ DBT_BUILDS_COLUMNS = """
     built_at TIMESTAMP NOT NULL
 """
 
+# Settings the marts were built with: `timezone` (their days are its calendar days) and the
+# first and last day built (analytics/warehouse/build_log.py).
+BUILD_SETTINGS_COLUMNS = """
+    name VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL,
+    set_at TIMESTAMP NOT NULL
+"""
+
 # Which raw day each Parquet partition was published from (analytics/ingest/raw_parquet.py).
 PARQUET_PARTITIONS_COLUMNS = """
     table_name VARCHAR NOT NULL,
@@ -241,6 +249,7 @@ PARQUET_PARTITIONS_COLUMNS = """
 META_TABLES = {
     "admin_api_loaded_days": ADMIN_API_LOADED_DAYS_COLUMNS,
     "dbt_builds": DBT_BUILDS_COLUMNS,
+    "settings": BUILD_SETTINGS_COLUMNS,
     "parquet_partitions": PARQUET_PARTITIONS_COLUMNS,
 }
 

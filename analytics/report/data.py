@@ -118,6 +118,7 @@ class PageData:
     by_language: list[DecisionRow]
     by_model: list[ModelRow]
     team_is_monthly: bool = False  # Team insights is marts.fct_member_monthly for one calendar month
+    timezone: str = "UTC"  # the zone whose calendar days the marts hold (meta.settings)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def card(self, key: str) -> Card:
@@ -287,6 +288,18 @@ def _by_model(con: duckdb.DuckDBPyConnection, period: Period) -> list[ModelRow]:
     ]
 
 
+def built_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The zone the marts were built with (meta.settings, written by each build); UTC for a
+    warehouse built before the zone was recorded."""
+    for table in ("meta.settings", "warehouse.meta.settings"):  # the spark engine attaches the file
+        try:
+            found = con.execute(f"select value from {table} where name = 'timezone'").fetchall()
+        except duckdb.Error:
+            continue
+        return found[0][0] if found else "UTC"
+    return "UTC"
+
+
 def load_page_data(con: duckdb.DuckDBPyConnection, period: Period) -> PageData:
     """Read every number of the page for `period` from the marts."""
     previous = period.previous()
@@ -305,4 +318,5 @@ def load_page_data(con: duckdb.DuckDBPyConnection, period: Period) -> PageData:
         by_tool=_decisions_by(con, period, "tool_name"),
         by_language=_decisions_by(con, period, "language"),
         by_model=_by_model(con, period),
+        timezone=built_timezone(con),
     )

@@ -25,6 +25,19 @@ NOTES = (
 )
 
 
+def notes(zone: str = "UTC") -> tuple[tuple[str, str], ...]:
+    """What the page does not count, for marts whose days are `zone`'s calendar days (the
+    `utc` note names the zone; outside UTC, a note says the Admin API rows keep UTC days)."""
+    if zone == "UTC":
+        return NOTES
+    days = (
+        ("utc", f"Days are {zone} calendar days."),
+        ("admin-api-utc", ("Admin API report rows (members with no telemetry that day) keep their "
+                          f"UTC report day; they are not moved to {zone} days.")),
+    )
+    return tuple(note for note in NOTES if note[0] != "utc") + days
+
+
 def printable(value) -> str:
     """Data as text a terminal shows as it is: escape sequences and control characters (C0,
     DEL, C1, line and paragraph separators, bidi controls) removed. Names in the marts come

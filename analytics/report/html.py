@@ -220,7 +220,7 @@ def _daily_table(table_id: str, page: PageData, columns: list[tuple[str, str, An
             cells += f'<td class="num">{escape(formatter(value)) if day.has_row else "no data"}</td>'
         rows.append(f"<tr {attrs}><td>{day.usage_date.isoformat()}</td>{cells}</tr>")
     return (
-        f'<details><summary>Daily values</summary><table id="{table_id}"><thead><tr><th>day (UTC)</th>'
+        f'<details><summary>Daily values</summary><table id="{table_id}"><thead><tr><th>day ({escape(page.timezone)})</th>'
         f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></details>'
     )
 
@@ -340,7 +340,7 @@ def render_html(page: PageData) -> str:
         f"{page.days_in_data} of {period.days} day(s) processed"
         if page.days_in_data != period.days else f"{period.days} day(s)"
     )
-    notes = "".join(f'<li data-note="{key}">{escape(text)}</li>' for key, text in fmt.NOTES)
+    notes = "".join(f'<li data-note="{key}">{escape(text)}</li>' for key, text in fmt.notes(page.timezone))
     page_attrs = {
         "data-start": period.start.isoformat(), "data-end": period.end.isoformat(),
         "data-previous-start": previous.start.isoformat(), "data-previous-end": previous.end.isoformat(),
@@ -363,7 +363,7 @@ def render_html(page: PageData) -> str:
 <main id="analytics-page" {attrs}>
 <header>
   <h1>Claude Code Analytics</h1>
-  <div class="period" id="period"><strong>{escape(period.label())}</strong> (UTC, {escape(coverage)})
+  <div class="period" id="period"><strong>{escape(period.label())}</strong> ({escape(page.timezone)} days, {escape(coverage)})
     · compared with {escape(previous.label())}</div>
 </header>
 <section class="cards" id="cards">{"".join(_card(card) for card in page.cards)}</section>

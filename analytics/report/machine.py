@@ -19,6 +19,7 @@ def page_dict(page: PageData) -> dict:
         "previous_period": {"start": page.previous_period.start.isoformat(),
                             "end": page.previous_period.end.isoformat()},
         "data_through": page.data_through.isoformat() if page.data_through else None,
+        "timezone": page.timezone,  # the days are this zone's calendar days
         "cards": [
             {"key": c.key, "label": c.label, "value": c.value, "previous": c.previous,
              "change": c.change, "note": c.note}

@@ -13,7 +13,7 @@ from analytics.report.warehouse import ReportError
 
 @dataclass(frozen=True)
 class Period:
-    """An inclusive range of UTC days."""
+    """An inclusive range of days: calendar days of the zone the marts were built in."""
 
     start: date
     end: date

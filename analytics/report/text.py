@@ -25,7 +25,7 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
     """Plain text, no colours; one screen for the cards, then one line per member."""
     period, previous = page.period, page.previous_period
     out = [
-        f"Claude Code Analytics  {period.label()} ({period.days} day(s), UTC)",
+        f"Claude Code Analytics  {period.label()} ({period.days} day(s), {page.timezone})",
         f"compared with {previous.label()}; data through {page.data_through or 'no data'}",
         "",
     ]
@@ -51,5 +51,5 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
             out.append(f"  … and {len(page.team) - len(members)} more")
     else:
         out.append("  no member activity in this period")
-    out += ["", "What these numbers do not count:"] + [f"  - {text}" for _, text in fmt.NOTES]
+    out += ["", "What these numbers do not count:"] + [f"  - {text}" for _, text in fmt.notes(page.timezone)]
     return "\n".join(out) + "\n"

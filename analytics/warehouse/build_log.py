@@ -2,19 +2,30 @@
 new can skip dbt (an unchanged day costs a few queries, not a rebuild).
 
 A build is identified by a fingerprint of everything the models read: each raw table's row
-count and latest load time, the dbt target (engine), and the dbt project's files (the models'
-code and config). A window is up to date when a successful build with the same fingerprint
-covered it.
+count and latest load time, the dbt target (engine), the time zone whose days the marts count
+in, and the dbt project's files (the models' code and config). A window is up to date when a
+successful build with the same fingerprint covered it.
+
+The zone is also kept in meta.settings with the first and last day built, because a mart's
+days are that zone's calendar days: a run in another zone that rebuilt only some days would
+leave days of two calendars side by side. Such a run is refused (check_zone); a change of zone
+is a full rebuild, `--reload` over the whole range.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from analytics import settings
-from analytics.ingest.raw_schema import DBT_BUILDS_COLUMNS, META_SCHEMA, create_tables
+from analytics.errors import TimezoneChangedError
+from analytics.ingest.raw_schema import (
+    BUILD_SETTINGS_COLUMNS,
+    DBT_BUILDS_COLUMNS,
+    META_SCHEMA,
+    create_tables,
+)
 
 DBT_SOURCE_FOLDERS = ("models", "macros", "tests", "seeds")
 
@@ -23,7 +34,7 @@ def fingerprint(con, dbt_project_dir: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     # a build on one engine says nothing of the other's tables
     where_built = settings.spark_warehouse() if settings.engine() == "spark" else ""
-    digest.update(f"{settings.dbt_target()}:{where_built}|".encode())
+    digest.update(f"{settings.dbt_target()}:{where_built}:{settings.timezone()}|".encode())
     sources = [dbt_project_dir / "dbt_project.yml", dbt_project_dir / "profiles.yml"]
     for folder in DBT_SOURCE_FOLDERS:
         sources.extend(sorted((dbt_project_dir / folder).rglob("*")))
@@ -60,3 +71,65 @@ def record_build(con, window: tuple[date, date], current: str) -> None:
         "insert into meta.dbt_builds values (?, ?, ?, current_timestamp::timestamp)",
         [window[0], window[1], current],
     )
+
+
+def _create_settings(con) -> None:
+    create_tables(con, {"settings": BUILD_SETTINGS_COLUMNS}, META_SCHEMA)
+
+
+def built_with(con) -> tuple[str, date, date] | None:
+    """(zone, first day, last day) the marts were built with, or None before the first build.
+
+    A warehouse built before the zone was recorded has UTC days; its range is read from
+    marts.fct_org_daily (DuckDB engine).
+    """
+    _create_settings(con)
+    found = dict(con.execute("select name, value from meta.settings").fetchall())
+    if "timezone" in found:
+        return found["timezone"], date.fromisoformat(found["first_day"]), date.fromisoformat(found["last_day"])
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_org_daily'"
+    ).fetchall()[0][0]
+    if exists:
+        first, last = con.execute("select min(usage_date), max(usage_date) from marts.fct_org_daily").fetchall()[0]
+        if first is not None:
+            return "UTC", first, last
+    return None
+
+
+def check_zone(con, zone: str, window: tuple[date, date], reload: bool, today: date) -> bool:
+    """Whether this build changes the marts' zone (then it must rebuild every model whole).
+
+    Raises TimezoneChangedError, with the command to run, when the zone differs from the one
+    the marts were built with and the run is not a reload covering every day built.
+    """
+    built = built_with(con)
+    if built is None or built[0] == zone:
+        return False
+    old_zone, first, last = built
+    if reload and window[0] <= first and window[1] > last:
+        return True
+    # the same records can fall a day earlier or later in the new zone
+    start, end = first - timedelta(days=1), min(last + timedelta(days=1), today)
+    if settings.partitions_start():
+        start = max(start, date.fromisoformat(settings.partitions_start()))
+    raise TimezoneChangedError(
+        f"the marts hold {old_zone} calendar days but ANALYTICS_TIMEZONE is {zone}: a change of zone "
+        f"is a full rebuild, run `analytics run --reload --start {start} --end {end}`"
+    )
+
+
+def record_zone(con, zone: str, window: tuple[date, date], rebuilt: bool) -> None:
+    """Keep the zone and the first and last day built, widened by this window (or, after a
+    rebuild in a new zone, exactly this window)."""
+    _create_settings(con)
+    built = None if rebuilt else built_with(con)
+    first, last = window[0], window[1] - timedelta(days=1)
+    if built is not None and built[0] == zone:
+        first, last = min(first, built[1]), max(last, built[2])
+    for name, value in (("timezone", zone), ("first_day", first.isoformat()), ("last_day", last.isoformat())):
+        con.execute(
+            "insert or replace into meta.settings values (?, ?, current_timestamp::timestamp)",
+            [name, value],
+        )

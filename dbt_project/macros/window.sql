@@ -1,4 +1,5 @@
-{#- The day window [min_date, max_date) that a run rebuilds, from the min_date/max_date vars. -#}
+{#- The day window [min_date, max_date) that a run rebuilds, from the min_date/max_date vars: days
+    in ANALYTICS_TIMEZONE (macros/local_date.sql). -#}
 
 {% macro window_start() -%}
     cast('{{ var("min_date") }}' as date)
@@ -26,7 +27,7 @@
 {%- endmacro %}
 
 {#-
-    The first day a cumulative series of the window can have a point on, for the lookback of
+    The first UTC day a cumulative series of the window can have a point on, for the lookback of
     int_metric_increments: the day before the earliest startTimeUnixNano among the window's
     cumulative points (a point is never earlier than its series' start). Earlier history
     cannot hold a previous point of these series, so the lookback reads from here on, and a
@@ -42,7 +43,7 @@
     {%- set query -%}
         select min(case when start_time_unix_nano > 0 then start_time_unix_nano else 0 end)
         from {{ ref('stg_otlp__metric_points') }}
-        where {{ in_window('usage_date') }} and aggregation_temporality = 2
+        where {{ in_local_window('usage_date', 'utc_date') }} and aggregation_temporality = 2
     {%- endset -%}
     {%- set earliest = run_query(query).columns[0].values()[0] -%}
     {%- if earliest is none or earliest <= 0 -%}

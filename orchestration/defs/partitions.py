@@ -1,18 +1,23 @@
-"""Daily UTC partitions shared by every partitioned asset, and the day window of a run."""
+"""Daily partitions shared by every partitioned asset, and the day window of a run.
+
+A partition is a calendar day in the organization's zone (ANALYTICS_TIMEZONE, read when the
+definitions load): 23 or 25 hours long on a daylight-saving change.
+"""
 
 from datetime import date
 
 import dagster as dg
 
+from analytics import settings
 from orchestration.partition_start import partitions_start
 
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=partitions_start().isoformat(), timezone="UTC", end_offset=1
+    start_date=partitions_start().isoformat(), timezone=settings.timezone(), end_offset=1
 )
 
 
 def window_of(context: dg.AssetExecutionContext) -> tuple[date, date]:
-    """The half-open UTC day window [start, end) of the run's partition or partition range."""
+    """The half-open local day window [start, end) of the run's partition or partition range."""
     window = context.partition_time_window
     return window.start.date(), window.end.date()
 

@@ -1,12 +1,13 @@
-"""The daily job and its schedule: shortly after UTC midnight, yesterday plus a lookback."""
+"""The daily job and its schedule: shortly after local midnight (ANALYTICS_TIMEZONE), yesterday
+plus a lookback."""
 
 
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 
 import dagster as dg
 
 from analytics import settings
-from analytics.dates import yesterday_utc
+from analytics.dates import yesterday_in
 from orchestration.defs.partitions import partition_range_tags
 
 daily_pipeline = dg.define_asset_job(
@@ -20,21 +21,23 @@ daily_pipeline = dg.define_asset_job(
 )
 
 
-def scheduled_window(scheduled_time, lookback_days: int):
-    """Yesterday (UTC) and the `lookback_days` before it, so late files are picked up."""
-    last_day = yesterday_utc(scheduled_time)
+def scheduled_window(scheduled_time, lookback_days: int, zone: tzinfo = UTC):
+    """Yesterday in `zone` and the `lookback_days` before it, so late files are picked up."""
+    last_day = yesterday_in(zone, scheduled_time)
     return last_day - timedelta(days=lookback_days), last_day
 
 
 @dg.schedule(
     job=daily_pipeline,
     cron_schedule="15 0 * * *",
-    execution_timezone="UTC",
+    execution_timezone=settings.timezone(),
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext):
-    """At 00:15 UTC: one run over yesterday and the lookback days before it."""
-    first_day, last_day = scheduled_window(context.scheduled_execution_time, settings.lookback_days())
+    """At 00:15 in the zone: one run over yesterday and the lookback days before it."""
+    first_day, last_day = scheduled_window(
+        context.scheduled_execution_time, settings.lookback_days(), settings.zone()
+    )
     return dg.RunRequest(
         run_key=f"daily-{last_day.isoformat()}",
         tags=partition_range_tags(first_day, last_day),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dagster as dg
 
 from analytics import settings
+from analytics.dates import today_in
 from analytics.errors import LandingDirError
 from analytics.ingest.landing_watch import changes_since
 from analytics.webhook import WebhookError, post_text
@@ -46,11 +45,11 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     )
     if active:
         return dg.SkipReason(f"{len(changes.files)} changed file(s) wait for the run in progress")
-    days = changes.days()
+    days = changes.days(settings.zone())
     context.update_cursor(str(changes.newest_mtime_ns))
     if days is None:
         return dg.SkipReason(f"{len(changes.files)} changed file(s) hold no dated record")
-    today = datetime.now(UTC).date()
+    today = today_in(settings.zone())
     first, last = max(days[0], partitions_start()), min(days[1], today)
     if first > last:
         return dg.SkipReason(f"the changed files' days {days[0]} .. {days[1]} are outside the partitions")

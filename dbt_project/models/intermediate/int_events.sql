@@ -5,7 +5,7 @@ with
 window_events as (
 
     select * from {{ ref('stg_otlp__log_records') }}
-    where {{ in_window('usage_date') }}
+    where {{ in_local_window('usage_date', 'utc_date') }}
 
 ),
 

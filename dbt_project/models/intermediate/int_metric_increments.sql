@@ -13,7 +13,7 @@ with
 window_points as (
 
     select * from {{ ref('stg_otlp__metric_points') }}
-    where {{ in_window('usage_date') }}
+    where {{ in_local_window('usage_date', 'utc_date') }}
 
 ),
 
@@ -31,8 +31,9 @@ cumulative_history as (
     from {{ ref('stg_otlp__metric_points') }} as points
     inner join cumulative_series on points.series_id = cumulative_series.series_id
     where points.aggregation_temporality = 2
-        and points.usage_date >= {{ cumulative_lookback_start() }}
+        and points.utc_date >= {{ cumulative_lookback_start() }}
         and points.usage_date < {{ window_end() }}
+        and points.utc_date < {{ dateadd_days(window_end(), 1) }}
 
 ),
 

@@ -1,7 +1,7 @@
 """Ingestion assets: landed OTLP files and the roster into the raw tables of the warehouse."""
 
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -70,7 +70,10 @@ def raw_otlp(
             con,
             landing.dir,
             store_content=landing.store_content,
-            reload_window=window if config.reload else None,
+            # raw is keyed by UTC day: the window's local days lie within a day of it either side
+            reload_window=(window[0] - timedelta(days=1), window[1] + timedelta(days=1))
+            if config.reload
+            else None,
         )
         for skipped in summary.skipped:
             progress(f"ingest: skipped {skipped.relative_path}: {skipped.reason}")

@@ -1,8 +1,14 @@
-"""dbt models as Dagster assets, partitioned by UTC day.
+"""dbt models as Dagster assets, partitioned by day in the organization's zone.
 
 A run (one partition, or a single-run backfill of a range) passes its day window to dbt as
 vars, so the incremental models rebuild exactly those days and the months they touch. Every
 dbt test becomes an asset check on the model it tests.
+
+dbt reads the zone from ANALYTICS_TIMEZONE itself (macros/local_date.sql), as a `dbt build`
+run by hand does, so the two never build different days; this asset validates it first and
+records it with the build. A run in a zone other than the marts' is refused unless it is a
+reload over every day built, which then rebuilds every model whole (--full-refresh: an
+incremental model would keep old-zone rows on a day that has no rows in the new zone).
 
 All models are one `@dbt_assets`, so a run starts one dbt process (dbt's start-up is about
 3 s a process). The models that are not incremental are rebuilt whole on every run, which
@@ -24,6 +30,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from analytics import settings
+from analytics.dates import today_in
 from analytics.progress import progress
 from analytics.warehouse import build_log
 from analytics.warehouse.lock import warehouse_write_lock
@@ -90,8 +97,13 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
     """Every dbt model and test, in one dbt process: staging views, then the intermediate models
     and marts rebuilt for the run's days and the months they touch."""
     window = window_of(context)
+    zone = settings.timezone()
+    reload = bool(
+        (context.run.run_config or {}).get("ops", {}).get("raw_otlp", {}).get("config", {}).get("reload")
+    )
     with warehouse_write_lock(duckdb.database, context.log):
         with duckdb.get_connection() as con:
+            rebuild = build_log.check_zone(con, zone, window, reload, today_in(settings.zone()))
             current = build_log.fingerprint(con, Path(dbt_project.project_dir))
             up_to_date = build_log.is_up_to_date(con, window, current)
         if up_to_date and context.selected_output_names == set(context.op_execution_context.op_def.output_dict):
@@ -102,10 +114,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             progress(message)
             context.log.info(message)
             return
-        progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
-        events, error = build_with_progress(
-            context, dbt, ["build", "--vars", json.dumps(dbt_vars_for(window))]
-        )
+        if rebuild:
+            progress(f"dbt: the zone is now {zone}: rebuilding every model whole over the window")
+        else:
+            progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
+        args = ["build", "--vars", json.dumps(dbt_vars_for(window))]
+        events, error = build_with_progress(context, dbt, args + (["--full-refresh"] if rebuild else []))
         with duckdb.get_connection() as con:
             # on Spark the models are not in this DuckDB file: no counts there
             counted = con if settings.engine() == "duckdb" else None
@@ -113,3 +127,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             if error is not None:
                 raise error
             build_log.record_build(con, window, current)
+            build_log.record_zone(con, zone, window, rebuilt=rebuild)

@@ -38,7 +38,8 @@ final as (
 
     select
         event_id,
-        usage_date,
+        {{ local_date('time_unix_nano') }} as usage_date,
+        usage_date as utc_date,
         event_time,
         time_unix_nano,
         event_name,

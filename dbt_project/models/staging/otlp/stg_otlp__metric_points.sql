@@ -40,7 +40,8 @@ final as (
     select
         point_id,
         series_id,
-        usage_date,
+        {{ local_date('time_unix_nano') }} as usage_date,
+        usage_date as utc_date,
         point_time as exported_at,
         time_unix_nano,
         start_time_unix_nano,

@@ -115,3 +115,24 @@ def test_pseudonymized_runs_show_no_identity_anywhere(env, tmp_path):
     run_cli(env, "run")
     shown = set(pseudonyms(Path(env["ANALYTICS_WAREHOUSE"])).values())
     assert first_email.lower() in shown
+
+    # deleting the person on request: raw rows, roster line, budget; their days rebuilt
+    member_key = hashlib.md5(f"oauth_user:{first_email.lower()}".encode()).hexdigest()
+    forgot = run_cli(env, "forget", first_email.upper())
+    assert "landing file(s) still hold their records" in forgot.stdout
+    con = duckdb.connect(env["ANALYTICS_WAREHOUSE"], read_only=True)
+    try:
+        for table in ("otlp_metric_points", "otlp_log_records"):
+            assert con.execute(f"select count(*) from raw.{table} where user_email = ?",
+                               [first_email.lower()]).fetchall() == [(0,)]
+        assert con.execute("select count(*) from raw.roster where lower(email) = ?",
+                           [first_email.lower()]).fetchall() == [(0,)]
+        for mart in ("dim_members", "fct_member_monthly", "fct_daily_activity", "fct_daily_spend"):
+            assert con.execute(f"select count(*) from marts.{mart} where member_key = ?",
+                               [member_key]).fetchall() == [(0,)], mart
+        # the reconciliation of the manifest still holds
+        from analytics.ingest.checks import reconcile
+
+        assert reconcile(con).files_not_reconciled == []
+    finally:
+        con.close()

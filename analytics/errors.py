@@ -39,6 +39,10 @@ class WarehouseBusy(AnalyticsError, TimeoutError):
     """Another process held the warehouse for longer than we were willing to wait."""
 
 
+class WarehouseUnavailable(AnalyticsError, OSError):
+    """The warehouse path cannot be opened at all (no folder, no permission, not a database)."""
+
+
 class ReportError(AnalyticsError):
     """The report cannot be made (bad period, no warehouse, refused viewer): one line for the user."""
 

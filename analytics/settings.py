@@ -5,7 +5,10 @@
 | ANALYTICS_LANDING_DIR | the bundled sample organization, seeds/sample-org |
 | ANALYTICS_WAREHOUSE | warehouse.duckdb at the project root |
 | DAGSTER_HOME | .dagster_home at the project root |
-| ANALYTICS_PARTITIONS_START | 2024-01-01, the first day a daily partition exists for |
+| ANALYTICS_PARTITIONS_START | the first day a daily partition exists for; default: the first day of the landed data, recorded at the first run |
+| ANALYTICS_SENSOR_INTERVAL_S | 300: the landing sensor launches a run for new files at most this often |
+| ANALYTICS_FRESHNESS_HOURS | 24: the freshness check warns when the newest telemetry is older |
+| ANALYTICS_ALERT_WEBHOOK_URL | unset: where budget alerts and failed runs are posted ({"text": ...}) |
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
 | ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
@@ -26,6 +29,11 @@
 
 Every function reads the environment when called, never at import, so a process may change a
 variable (the CLI's --engine) and every later call sees it.
+| ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
+| ANALYTICS_SERVING_READER_ROLE | analytics_reader, the NOLOGIN role that may read the published marts |
+| ANALYTICS_SERVING_LOCK_TIMEOUT_S | 5, how long a publish waits for a lock (a schema change) |
+| ANALYTICS_DAGSTER_STORAGE_URL | unset (SQLite under DAGSTER_HOME); a PostgreSQL URL for Dagster's storage |
+| ANALYTICS_WAREHOUSE_WAIT_S | 600, how long to wait for another process holding the DuckDB file |
 """
 
 from __future__ import annotations
@@ -55,8 +63,25 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").expanduser().resolve()
 
 
-def partitions_start() -> str:
-    return os.environ.get("ANALYTICS_PARTITIONS_START") or "2024-01-01"
+def partitions_start() -> str | None:
+    """ANALYTICS_PARTITIONS_START (YYYY-MM-DD), or None: then the first day of the landed data,
+    recorded at the first run (orchestration/partition_start.py)."""
+    return os.environ.get("ANALYTICS_PARTITIONS_START") or None
+
+
+def sensor_interval_s() -> int:
+    """How often the landing sensor may launch a run for new files (its debounce)."""
+    return int(os.environ.get("ANALYTICS_SENSOR_INTERVAL_S") or 300)
+
+
+def freshness_hours() -> float:
+    """Telemetry older than this (its newest record) makes the freshness check warn."""
+    return float(os.environ.get("ANALYTICS_FRESHNESS_HOURS") or 24)
+
+
+def alert_webhook_url() -> str | None:
+    """ANALYTICS_ALERT_WEBHOOK_URL: where budget alerts and run failures are posted."""
+    return os.environ.get("ANALYTICS_ALERT_WEBHOOK_URL", "").strip() or None
 
 
 def lookback_days() -> int:
@@ -179,3 +204,26 @@ def alert_webhook_url() -> str | None:
 
 def alert_timeout_seconds() -> float:
     return float(os.environ.get("ANALYTICS_ALERT_TIMEOUT_SECONDS") or 10)
+
+
+def serving_url() -> str | None:
+    """The PostgreSQL database the marts are published to (a libpq URL), or None."""
+    return os.environ.get("ANALYTICS_SERVING_URL") or None
+
+
+def serving_reader_role() -> str:
+    return os.environ.get("ANALYTICS_SERVING_READER_ROLE") or "analytics_reader"
+
+
+def serving_lock_timeout_s() -> float:
+    return float(os.environ.get("ANALYTICS_SERVING_LOCK_TIMEOUT_S") or 5)
+
+
+def dagster_storage_url() -> str | None:
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite."""
+    return os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+
+
+def warehouse_wait_s() -> float:
+    """How long a command waits for another process holding the DuckDB file."""
+    return float(os.environ.get("ANALYTICS_WAREHOUSE_WAIT_S") or 600)

@@ -25,6 +25,27 @@ def _parse_day(text: str, flag: str) -> date:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+def _preflight_warehouse() -> None:
+    """Before Dagster is imported (seconds): the warehouse opens for writing, after waiting, and
+    saying so at once, for a process outside the project that holds it; a folder that cannot be
+    made or a file without permission fails here, in one line."""
+    from analytics.errors import WarehouseBusy, WarehouseUnavailable
+    from analytics.warehouse.lock import check_warehouse, warehouse_lock
+
+    def say(message: str) -> None:
+        print(f"analytics: {message}", file=sys.stderr, flush=True)
+
+    warehouse = settings.warehouse_path()
+    try:
+        with warehouse_lock(warehouse, on_wait=say):
+            check_warehouse(
+                warehouse, settings.warehouse_wait_s(), on_wait=say,
+                config={"memory_limit": settings.duckdb_memory_limit()},
+            )
+    except (WarehouseBusy, WarehouseUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _require_landing_dir():
     landing = settings.landing_dir()
     if not landing.is_dir():
@@ -64,30 +85,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
     landing = _require_landing_dir()
+    _preflight_warehouse()
     from orchestration.launcher import run_pipeline
 
     return run_pipeline(landing, start, end, reload=args.reload)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    import os
-
     from orchestration.dbt import ensure_dbt_manifest
     from orchestration.instance import prepare_environment
+    from orchestration.services import dagster_commands, run_services
 
     _select_engine(args.engine)
     _require_landing_dir()
     prepare_environment()
-    ensure_dbt_manifest()
-    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
-    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-    os.chdir(settings.PROJECT_ROOT)
-    os.execv(
-        dagster,
-        [dagster, "dev", "-w", str(settings.PROJECT_ROOT / "workspace.yaml"),
-         "--host", args.host, "--port", str(args.port)],
+    try:
+        ensure_dbt_manifest()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"Dagster UI on http://{args.host}:{args.port}, with the daemon running the schedule "
+        "and sensors (Ctrl-C to stop)",
+        file=sys.stderr,
     )
-    return 0
+    return run_services(dagster_commands(args.host, args.port), cwd=settings.PROJECT_ROOT)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -117,9 +138,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics",
-        description="Claude Code usage analytics: Dagster + dbt + DuckDB.",
+        description=(
+            "Claude Code usage analytics in your own warehouse: ingest the telemetry that lands "
+            "in ANALYTICS_LANDING_DIR, build the marts with dbt in ANALYTICS_WAREHOUSE (DuckDB), "
+            "and show the Analytics page. Every setting is an environment variable (README)."
+        ),
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}",
+        help="print the version of claude-code-analytics and exit",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
@@ -142,20 +171,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    ui = commands.add_parser("ui", help="start the Dagster UI (webserver and daemon)")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
-    ui.add_argument("--engine", choices=settings.ENGINES, help="as for `analytics run`")
+    ui = commands.add_parser(
+        "ui",
+        help="start the Dagster UI and the daemon (the schedule and sensors) on this machine",
+        description=(
+            "Start dagster-webserver and dagster-daemon on the code location of this project, "
+            "with the instance in DAGSTER_HOME. The daily schedule and the landing-folder sensor "
+            "are on by default. Ctrl-C stops both."
+        ),
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on (default: 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port of the webserver (default: 3000)")
+    ui.add_argument("--engine", choices=settings.ENGINES, help="where runs build the dbt models, as for `analytics run`")
     ui.set_defaults(func=cmd_ui)
 
     generate = commands.add_parser(
-        "generate", help="write a synthetic organization's landing folder (OTLP, roster, expected numbers)"
+        "generate",
+        help="write a synthetic organization's landing folder (OTLP, roster, expected numbers)",
+        description=(
+            "Write a deterministic synthetic organization to OUT_DIR in the exact wire formats of "
+            "several Claude Code versions, with the faults real pipelines deliver, a roster, and "
+            "under expected/ the daily and monthly numbers it put in (same arguments, same bytes)."
+        ),
     )
-    generate.add_argument("out_dir")
-    generate.add_argument("--members", type=int, required=True)
-    generate.add_argument("--days", type=int, required=True)
+    generate.add_argument("out_dir", metavar="OUT_DIR", help="the landing folder to write (created)")
+    generate.add_argument("--members", type=int, required=True, help="how many engineers (at least 1)")
+    generate.add_argument("--days", type=int, required=True, help="how many days of usage (at least 1)")
     generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
-    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     generate.add_argument(
         "--admin-api", action="store_true",
         help="also write the Admin API report pages (admin_api/claude_code/DAY/page-N.json)",
@@ -165,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_privacy_commands(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("claude-code-analytics")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     except ReportError as exc:
         raise _usage_error(exc) from None
-    if args.html:
+    if args.format != "text":
+        from analytics.report.machine import render_csv, render_json
+
+        sys.stdout.write(render_json(page) if args.format == "json" else render_csv(page))
+    elif args.html:
         try:
             path = write_html(page, args.html)
         except OSError as exc:
@@ -78,6 +82,10 @@ def add_commands(subparsers) -> None:
     )
     report.add_argument("--html", metavar="PATH", help="write the page to PATH (one offline HTML file)")
     report.add_argument(
+        "--format", choices=("text", "json", "csv"), default="text",
+        help="text (default) for people; json or csv print the cards and Team insights for scripts",
+    )
+    report.add_argument(
         "--viewer", metavar="EMAIL",
         help="refuse unless this member's role may view analytics (dim_members.can_view_analytics)",
     )
@@ -88,7 +96,7 @@ def add_commands(subparsers) -> None:
         help="write every mart to a folder as CSV or Parquet",
         description="Write each mart of ANALYTICS_WAREHOUSE to OUT_DIR/<mart>.<format> with DuckDB COPY.",
     )
-    export.add_argument("out_dir", metavar="OUT_DIR")
+    export.add_argument("out_dir", metavar="OUT_DIR", help="the folder to write the files to (created)")
     export.add_argument("--format", choices=("csv", "parquet"), default="csv", help="default: csv")
     export.add_argument(
         "--viewer", metavar="EMAIL",

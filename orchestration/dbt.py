@@ -5,12 +5,16 @@ paths, when this module is imported by the code location (settings.export_engine
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from dagster_dbt import DbtProject
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from analytics import settings
 
@@ -58,3 +62,63 @@ def ensure_dbt_manifest() -> None:
         raise RuntimeError("dbt parse failed: " + (detail[-1] if detail else "no output"))
 
 
+
+
+OWNERS = ["team:analytics-engineering"]
+
+
+def describe_test(test: Mapping[str, Any], project_dir: Path) -> str:
+    """What a dbt test asserts, for its asset check: the test's own description; for a generic
+    test, its name and arguments ("not_null: usage_date"); for a singular test, the comment
+    that opens its SQL file."""
+    if test.get("description"):
+        return test["description"]
+    meta = test.get("test_metadata")
+    if meta:
+        kwargs = {k: v for k, v in (meta.get("kwargs") or {}).items() if k not in ("model", "column_name")}
+        column = test.get("column_name")
+        args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        subject = f"{column}" if column else "the model"
+        return f"dbt test {meta['name']} on {subject}" + (f" ({args})" if args else "")
+    path = project_dir / test.get("original_file_path", "")
+    try:
+        head = path.read_text(encoding="utf-8")
+    except OSError:
+        return f"dbt singular test {test.get('name')}"
+    match = re.match(r"\s*\{#-?(.*?)-?#\}", head, flags=re.DOTALL)
+    text = " ".join(match.group(1).split()) if match else ""
+    return text or f"dbt singular test {test.get('name')}"
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph, names an
+    owner, describes every test's asset check, and links each model to its SQL file. With the
+    spark engine, the sources are the raw layer's Parquet tables, so their keys are those of the
+    assets that publish them."""
+
+    def __init__(self, source_key_for_spark):
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+        )
+        self._source_key_for_spark = source_key_for_spark
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props.get("resource_type") == "source" and settings.engine() == "spark":
+            return self._source_key_for_spark(dbt_resource_props["identifier"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 1:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        return super().get_owners(dbt_resource_props) or OWNERS
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        test = manifest["nodes"][unique_id]
+        return spec._replace(description=describe_test(test, Path(dbt_project.project_dir)))

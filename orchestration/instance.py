@@ -8,8 +8,10 @@ from pathlib import Path
 
 from analytics import settings
 
+_HEADER_BEFORE = "# Written by `analytics` on first use; edit freely, it is not overwritten.\n"
 DAGSTER_YAML = """\
-# Written by `analytics` on first use; edit freely, it is not overwritten.
+# Written by `analytics` (SQLite under DAGSTER_HOME); replaced by deploy/dagster.yaml while
+# unchanged when ANALYTICS_DAGSTER_STORAGE_URL is set. Edit freely: an edited file is kept.
 telemetry:
   enabled: false
 nux:
@@ -24,13 +26,43 @@ run_monitoring:
 """
 
 
+# With ANALYTICS_DAGSTER_STORAGE_URL: the deployment's instance file, storage in PostgreSQL.
+POSTGRES_DAGSTER_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
+
+
+def instance_yaml() -> str:
+    """The dagster.yaml for the current settings: SQLite under DAGSTER_HOME by default, or
+    PostgreSQL (dagster-postgres) for runs, event logs and schedules when
+    ANALYTICS_DAGSTER_STORAGE_URL is set (the URL itself stays in the environment)."""
+    if settings.dagster_storage_url():
+        return POSTGRES_DAGSTER_YAML.read_text()
+    return DAGSTER_YAML
+
+
+def _write_instance_yaml(config: Path) -> None:
+    """Write dagster.yaml when missing, or when it is one we wrote for other settings (SQLite
+    then PostgreSQL, or back); a file edited by hand is left as it is, with a warning when it
+    ignores ANALYTICS_DAGSTER_STORAGE_URL."""
+    wanted = instance_yaml()
+    current = config.read_text() if config.exists() else None
+    if current == wanted:
+        return
+    legacy = _HEADER_BEFORE + DAGSTER_YAML.split("\n", 2)[2]
+    if current is None or current in (DAGSTER_YAML, legacy, POSTGRES_DAGSTER_YAML.read_text()):
+        config.write_text(wanted)
+    elif settings.dagster_storage_url() and "postgres" not in current:
+        print(
+            f"analytics: warning: {config} was edited and has no postgres storage; "
+            "ANALYTICS_DAGSTER_STORAGE_URL is not used (copy deploy/dagster.yaml there)",
+            file=sys.stderr,
+        )
+
+
 def prepare_environment() -> Path:
     """Set the variables Dagster and dbt read, and create DAGSTER_HOME with its dagster.yaml."""
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    _write_instance_yaml(home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ["ANALYTICS_WAREHOUSE"] = str(settings.warehouse_path())
@@ -62,3 +94,62 @@ def dagster_instance():
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     return instance
+
+
+def tune_sqlite_run_storage() -> None:
+    """Write this process's Dagster run history (SQLite, WAL mode) cheaply.
+
+    Only SQLAlchemy's public event API and SQLite pragmas are used; no Dagster module is
+    touched (a PostgreSQL run storage, ANALYTICS_DAGSTER_STORAGE_URL, needs none of this).
+
+    Dagster's SQLite storage opens and closes a connection per event. With SQLite's default
+    (synchronous=FULL) every commit costs an fsync; and when the last connection to a WAL
+    database closes, SQLite checkpoints the WAL into the database (more fsyncs) and deletes
+    it, so the next event creates it again. Together that was most of an unchanged day's run.
+
+    So: synchronous=NORMAL, which in WAL mode is still consistent after a crash or power loss
+    (SQLite's documentation; at worst the last events before a power loss are lost), and one
+    idle connection per database file kept open for the life of the process, so closing
+    Dagster's connections does not checkpoint; SQLite still checkpoints every 1,000 pages,
+    and once when the process ends. The warehouse (DuckDB) is not affected.
+    """
+    import sqlite3
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(tune_sqlite_run_storage, "installed", False):
+        return
+    keepers: dict[str, sqlite3.Connection] = {}
+    attached: set[str] = set()
+    lock = threading.Lock()
+
+    def _keep_open(path: str) -> None:
+        if path in attached or not path or path == ":memory:" or path.startswith("file:"):
+            return
+        with lock:
+            keeper = keepers.get(path)
+            if keeper is None:
+                # a short busy timeout: if the file is locked, the next connection tries again
+                keeper = keepers[path] = sqlite3.connect(
+                    path, timeout=0.05, isolation_level=None, check_same_thread=False
+                )
+            # A connection holds the WAL open (and so prevents the checkpoint on close) once it
+            # has read the database in WAL mode; a new database turns WAL on in its first use.
+            # (journal_mode reports what the connection last read, so read first)
+            keeper.execute("select count(*) from sqlite_master").fetchall()
+            if keeper.execute("pragma journal_mode").fetchone()[0] == "wal":
+                attached.add(path)
+
+    @event.listens_for(Engine, "connect")
+    def _synchronous_normal(dbapi_connection, _record) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+            try:
+                path = dbapi_connection.execute("pragma database_list").fetchone()[2]
+                _keep_open(path)
+            except sqlite3.Error:
+                pass
+
+    tune_sqlite_run_storage.installed = True  # type: ignore[attr-defined]

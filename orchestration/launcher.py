@@ -12,9 +12,12 @@ from pathlib import Path
 from analytics import progress, settings
 from analytics.dates import days_between
 from analytics.errors import UsageError
+from analytics.ingest.loader import date_range_of_landing
 from analytics.summary import LoadCounts, summary_lines
+from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
-from orchestration.instance import dagster_instance, prepare_environment
+from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
+from orchestration.partition_start import partitions_start, record_start
 from orchestration.patches import quiet_unexecuted_check_warnings
 
 JOB_NAME = "daily_pipeline"
@@ -22,14 +25,11 @@ JOB_NAME = "daily_pipeline"
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
-    import duckdb
-
-    from analytics.ingest.loader import date_range_of_landing
-    from analytics.warehouse.lock import warehouse_write_lock
-
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_write_lock(str(warehouse)):
-        con = duckdb.connect(str(warehouse), config={"memory_limit": settings.duckdb_memory_limit()})
+        con = open_warehouse(
+            warehouse, wait_s=settings.warehouse_wait_s(), on_wait=progress.progress,
+            config={"memory_limit": settings.duckdb_memory_limit()},
+        )
         try:
             return date_range_of_landing(con, landing)
         finally:
@@ -77,13 +77,13 @@ def _load_counts(result) -> LoadCounts:
         found[materialization.asset_key.to_user_string()] = {
             key: value.value for key, value in materialization.metadata.items()
         }
-    points = found.get("raw/otlp_metric_points", {})
-    events = found.get("raw/otlp_log_records", {})
-    quarantine = found.get("raw/quarantine", {})
+    points = found.get("otlp/metric_points", {})
+    events = found.get("otlp/log_records", {})
+    quarantine = found.get("otlp/quarantine", {})
     return LoadCounts(
         files=points.get("files_loaded", 0),
-        metric_points=points.get("points_loaded", 0),
-        events=events.get("events_loaded", 0),
+        metric_points=points.get("rows_loaded", 0),
+        events=events.get("rows_loaded", 0),
         lines_quarantined=quarantine.get("lines_quarantined", 0),
         records_quarantined=quarantine.get("records_quarantined", 0),
     )
@@ -101,11 +101,12 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
-    earliest = datetime.strptime(settings.partitions_start(), "%Y-%m-%d").date()
+    record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
+    earliest = partitions_start()
     latest = datetime.now(UTC).date()
-    if start < earliest:
+    if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
         raise UsageError(
-            f"{start} is before the first partition, {earliest} (set ANALYTICS_PARTITIONS_START)"
+            f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"
         )
     if end > latest:
         raise UsageError(f"{end} is in the future (today is {latest} UTC)")
@@ -116,6 +117,8 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     _check_privacy_settings()
 
     quiet_unexecuted_check_warnings()
+    if not settings.dagster_storage_url():  # the SQLite run history only
+        tune_sqlite_run_storage()
 
     from orchestration.definitions import defs
     from orchestration.defs.alerts.assets import ALERTS_KEY, deliver_budget_alerts

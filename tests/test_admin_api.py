@@ -265,9 +265,9 @@ def query(paths, sql: str, params=None) -> list[tuple]:
 def usage_metadata(result) -> dict:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        if materialization.asset_key == dg.AssetKey(["raw", "admin_api_usage"]):
+        if materialization.asset_key == dg.AssetKey(["admin_api", "usage"]):
             return {k: v.value for k, v in materialization.metadata.items()}
-    raise AssertionError("no materialization of raw/admin_api_usage")
+    raise AssertionError("no materialization of admin_api/usage")
 
 
 def files_containing(root: Path, needle: bytes) -> list[str]:
@@ -421,7 +421,7 @@ def test_asset_fetches_and_loads_every_row_exactly_once(api, sleeps, env_key, pa
     assert result.success
 
     meta = usage_metadata(result)
-    assert meta["days_fetched"] == 3 and meta["pages_fetched"] == 9 and meta["rows"] == 15
+    assert meta["days_fetched"] == 3 and meta["pages_fetched"] == 9 and meta["rows_loaded"] == 15
     assert meta["http_retries"] == 3 and meta["quarantined"] == 0
     assert sleeps == [7.0, 2.0, 1.0]
 
@@ -464,13 +464,13 @@ def test_no_http_call_when_the_days_are_kept_and_a_rerun_replaces_a_day(api, sle
     assert len(api.requests) == requests_after_first  # every day kept: no HTTP call at all
     assert meta["days_fetched"] == 0 and meta["days_from_kept_pages"] == 3
     # nothing changed: nothing rewritten (same load times, so dbt's build log sees no change)
-    assert meta["days_unchanged"] == 3 and meta["days_loaded"] == 0 and meta["rows_in_window"] == 15
+    assert meta["days_unchanged"] == 3 and meta["days_loaded"] == 0 and meta["dagster/row_count"] == 15
     assert query(paths, "select * from raw.admin_api_usage order by all") == rows_first
 
     # an explicit reload replaces the same rows, it never doubles them
     result, _ = materialize(paths, DAYS[0], DAYS[-1], reload=True)
     meta = usage_metadata(result)
-    assert meta["days_loaded"] == 3 and meta["rows_replaced"] == 15 and meta["rows"] == 15
+    assert meta["days_loaded"] == 3 and meta["rows_replaced"] == 15 and meta["rows_loaded"] == 15
     assert query(paths, "select * exclude (loaded_at) from raw.admin_api_usage order by all") == [
         row[:-1] for row in rows_first
     ]
@@ -516,7 +516,7 @@ def test_without_a_key_the_fetch_is_skipped_and_kept_pages_load(paths, monkeypat
     assert NO_KEY_MESSAGE == "ANTHROPIC_ADMIN_KEY not set: using kept pages only"
     meta = usage_metadata(result)
     assert meta["key_set"] is False and meta["days_fetched"] == 0
-    assert meta["days_from_kept_pages"] == 1 and meta["days_without_pages"] == 1 and meta["rows"] == 1
+    assert meta["days_from_kept_pages"] == 1 and meta["days_without_pages"] == 1 and meta["rows_loaded"] == 1
     assert query(paths, "select usage_date, email_address, num_sessions from raw.admin_api_usage") == [
         (date(2025, 8, 8), "user@emaildomain.com", 15)
     ]
@@ -531,7 +531,7 @@ def test_an_unavailable_api_fails_the_check_but_kept_pages_still_load(api, sleep
     result, _ = materialize(paths, DAYS[0], DAYS[1])
     assert result.success
     meta = usage_metadata(result)
-    assert meta["days_fetched"] == 0 and meta["rows"] == 1
+    assert meta["days_fetched"] == 0 and meta["rows_loaded"] == 1
     assert "2025-09-01" in meta["days_failed"] and "2025-09-02" in meta["days_failed"]
     assert len(api.requests) == 6  # gave up on the first day, did not hammer the second
     check = result.get_asset_check_evaluations()[0]
@@ -672,15 +672,15 @@ def test_definitions_register_the_asset_resource_and_lineage(monkeypatch):
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    usage = graph.get(dg.AssetKey(["raw", "admin_api_usage"]))
+    usage = graph.get(dg.AssetKey(["admin_api", "usage"]))
     assert usage.group_name == "raw"
     assert usage.backfill_policy == dg.BackfillPolicy.single_run()
     assert usage.partitions_def is not None
     staging = graph.get(dg.AssetKey(["staging", "stg_admin_api__usage"]))
-    assert dg.AssetKey(["raw", "admin_api_usage"]) in staging.parent_keys
+    assert dg.AssetKey(["admin_api", "usage"]) in staging.parent_keys
     models = graph.get(dg.AssetKey(["staging", "stg_admin_api__model_usage"]))
-    assert dg.AssetKey(["raw", "admin_api_model_usage"]) in models.parent_keys
+    assert dg.AssetKey(["admin_api", "model_usage"]) in models.parent_keys
     assert "admin_api" in defs.resources
-    assert "raw/admin_api_usage:every_day_fetched" in {
+    assert "admin_api/usage:every_day_fetched" in {
         k.to_user_string() for k in graph.asset_check_keys
     }

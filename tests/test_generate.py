@@ -2,7 +2,7 @@
 
 The central test re-computes the org-level numbers from the written files alone (parse each
 line with ``json``, drop malformed lines, dedupe identical points and events, apply the
-metrics.md definitions) and compares them with the generator's own bookkeeping.
+docs/metrics.md definitions) and compares them with the generator's own bookkeeping.
 """
 
 from __future__ import annotations

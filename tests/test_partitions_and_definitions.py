@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def test_lineage_connects_raw_to_marts(defs):
         assert f"marts/{mart}" in keys
     # raw asset keys equal the dbt source keys, so staging depends on the ingestion assets
     staging = graph.get(dg.AssetKey(["staging", "stg_otlp__metric_points"]))
-    assert dg.AssetKey(["raw", "otlp_metric_points"]) in staging.parent_keys
+    assert dg.AssetKey(["otlp", "metric_points"]) in staging.parent_keys
     int_points = graph.get(dg.AssetKey(["intermediate", "int_metric_increments"]))
     assert dg.AssetKey(["staging", "stg_otlp__metric_points"]) in int_points.parent_keys
 
@@ -77,7 +78,7 @@ def test_dbt_tests_are_asset_checks(defs):
     assert "marts/fct_org_daily:assert_org_daily_equals_sum_of_members" in checks
     assert "marts/fct_tool_decisions:assert_rejected_suggestions_add_no_lines" in checks
     assert "marts/fct_org_daily:unique_fct_org_daily_usage_date" in checks
-    assert "raw/landed_files:every_line_accounted_for" in checks
+    assert "otlp/landed_files:every_line_accounted_for" in checks
 
 
 def test_job_and_schedule(defs):
@@ -117,7 +118,100 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
     )
     assert completed.stdout.splitlines() == [
         "['raw_parquet/otlp_metric_points']",
-        "['raw/otlp_metric_points']",
+        "['otlp/metric_points']",
         "['raw_parquet/roster']",
         "True True",
     ]
+
+
+# --------------------------------------------------------------------------- what a Dagster user expects
+
+
+def test_every_asset_check_says_what_it_asserts(defs):
+    specs = [spec for asset in defs.assets if isinstance(asset, dg.AssetsDefinition)
+             for spec in asset.check_specs]
+    assert len(specs) > 100
+    assert [s.key.to_user_string() for s in specs if not (s.description or "").strip()] == []
+    by_key = {s.key.to_user_string(): s.description for s in specs}
+    assert by_key["marts/fct_org_daily:unique_fct_org_daily_usage_date"].startswith("dbt test unique on")
+    # a singular test is described by the comment that opens its SQL
+    assert "never negative" in by_key["marts/fct_daily_spend:assert_spend_never_negative"]
+
+
+def test_assets_carry_owners_kinds_tables_columns_and_code(defs):
+    specs = {key: spec for asset in defs.assets if isinstance(asset, dg.AssetsDefinition)
+             for key, spec in asset.specs_by_key.items()}
+    for key in (["otlp", "metric_points"], ["roster", "members"], ["admin_api", "usage"],
+                ["marts", "fct_org_daily"], ["staging", "stg_otlp__metric_points"]):
+        spec = specs[dg.AssetKey(key)]
+        assert spec.owners, key
+        assert "duckdb" in spec.kinds, key
+        assert spec.metadata.get("dagster/table_name"), key
+        columns = spec.metadata["dagster/column_schema"].columns
+        assert columns, key
+        assert "dagster/code_references" in spec.metadata, key
+    raw_columns = [c.name for c in specs[dg.AssetKey(["otlp", "metric_points"])]
+                   .metadata["dagster/column_schema"].columns]
+    assert raw_columns[:3] == ["usage_date", "point_time", "time_unix_nano"]
+    assert specs[dg.AssetKey(["otlp", "metric_points"])].metadata["dagster/table_name"] == \
+        "raw.otlp_metric_points"
+    assert "dbt" in specs[dg.AssetKey(["marts", "fct_org_daily"])].kinds
+
+
+def test_schedule_and_sensors_are_on_by_default(defs):
+    assert defs.resolve_schedule_def("daily_pipeline_schedule").default_status == \
+        dg.DefaultScheduleStatus.RUNNING
+    for name in ("landing_sensor", "run_failure_webhook"):
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_the_landing_sensor_asks_for_the_days_new_files_touch(defs, tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "otlp").mkdir(parents=True)
+    day_ns = int(datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp() * 1e9)
+    line = '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"%d"}]}]}]}\n'
+    (landing / "otlp" / "a.jsonl").write_text(line % day_ns + line % (day_ns + 86_400 * 10**9))
+    monkeypatch.setenv("ANALYTICS_LANDING_DIR", str(landing))
+    monkeypatch.setenv("ANALYTICS_PARTITIONS_START", "2026-01-01")
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=None)
+        request = sensor(context)
+        assert isinstance(request, dg.RunRequest)
+        assert request.tags == {
+            "dagster/asset_partition_range_start": "2026-11-20",
+            "dagster/asset_partition_range_end": "2026-11-21",
+        }
+        # nothing new since: no run
+        again = sensor(dg.build_sensor_context(instance=instance, cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason)
+
+
+def test_partitions_start_at_the_first_day_of_the_data(tmp_path, monkeypatch):
+    from orchestration import partition_start
+
+    monkeypatch.delenv("ANALYTICS_PARTITIONS_START", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert partition_start.recorded_start() is None
+    partition_start.record_start(date(2026, 9, 25))
+    partition_start.record_start(date(2026, 10, 1))  # later: the start stays
+    assert partition_start.partitions_start() == date(2026, 9, 25)
+    partition_start.record_start(date(2026, 9, 1))  # a backfill asked for earlier moves it back
+    assert partition_start.partitions_start() == date(2026, 9, 1)
+    monkeypatch.setenv("ANALYTICS_PARTITIONS_START", "2025-01-01")
+    assert partition_start.partitions_start() == date(2025, 1, 1)
+
+
+def test_the_cli_has_a_version_and_help_for_every_option():
+    from analytics_cli.main import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in subparsers.choices.items():
+        assert command.description, name
+        for action in command._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, f"{name} {action.option_strings or action.dest}"
+    completed = subprocess.run([str(Path(sys.executable).parent / "analytics"), "--version"],
+                               capture_output=True, text=True, check=True)
+    assert completed.stdout.startswith("analytics ")

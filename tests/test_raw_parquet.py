@@ -14,7 +14,7 @@ import yaml
 from analytics.admin_api.loader import create_admin_api_tables
 from analytics.ingest import raw_parquet
 from analytics.ingest.raw_schema import TABLES as RAW_TABLES
-from analytics.ingest.raw_schema import _column_definitions
+from analytics.ingest.raw_schema import column_definitions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FILES = (
@@ -42,7 +42,7 @@ def test_source_columns_are_the_raw_tables_columns_in_spark_types():
                     declared[table["name"]] = [(c["name"], c["data_type"]) for c in table["columns"]]
     assert set(declared) == set(raw_parquet.PARTITIONED_TABLES + raw_parquet.WHOLE_TABLES)
     for table, columns in declared.items():
-        expected = [(name, SPARK_TYPES[kind]) for name, kind in _column_definitions(ddl[table])]
+        expected = [(name, SPARK_TYPES[kind]) for name, kind in column_definitions(ddl[table])]
         assert columns == expected, table
 
 

@@ -2,7 +2,7 @@
 
 Every simulated process keeps, per UTC day, the increments it put on the wire (metric points
 dated by their export ``timeUnixNano``, events by theirs) and whether it was active. The
-ledger folds processes into org days and member months following metrics.md:
+ledger folds processes into org days and member months following docs/metrics.md:
 
 * a day's active members / sessions come from events and non-zero metric increments, except
   for ``agents_view`` processes (their spend still counts);

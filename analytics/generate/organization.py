@@ -83,7 +83,7 @@ class Member:
 
 
 def _identity(member: Member, machine: Machine) -> tuple[str, str]:
-    """The member as the warehouse resolves it (metrics.md, identity rules 1-3)."""
+    """The member as the warehouse resolves it (docs/metrics.md, identity rules 1-3)."""
     if machine.oauth:
         return ("oauth_user", member.email.lower())
     if member.in_roster:

@@ -6,20 +6,7 @@ Plain queries; the Dagster asset checks in orchestration/defs/ingestion/checks.p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
-
-def window_row_counts(con, window: tuple[date, date]) -> dict[str, int]:
-    points = con.execute(
-        "select count(*) from raw.otlp_metric_points where usage_date >= ? and usage_date < ?",
-        list(window),
-    ).fetchall()[0][0]
-    events = con.execute(
-        "select count(*) from raw.otlp_log_records where usage_date >= ? and usage_date < ?",
-        list(window),
-    ).fetchall()[0][0]
-    return {"points": points, "events": events}
-
+from datetime import UTC, datetime
 
 RECONCILIATION_SQL = """
 with points as (
@@ -72,3 +59,12 @@ def reconcile(con) -> Reconciliation:
         "coalesce(sum(lines_quarantined), 0) from raw.landed_files"
     ).fetchall()[0]
     return Reconciliation(reasons, mismatched, *totals)
+
+
+def newest_record_time(con) -> datetime | None:
+    """The time of the newest metric point or event in raw (UTC), or None when raw is empty."""
+    (newest,) = con.execute(
+        "select max(t) from (select max(time_unix_nano) as t from raw.otlp_metric_points "
+        "union all select max(time_unix_nano) from raw.otlp_log_records)"
+    ).fetchall()[0]
+    return None if newest is None else datetime.fromtimestamp(newest / 1e9, tz=UTC)

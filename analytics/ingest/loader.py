@@ -254,7 +254,7 @@ def load_roster(con, landing_dir: Path) -> int:
 TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')
 
 
-def _time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
+def time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
     """Smallest and largest record timeUnixNano in a file, by a scan of its text (no parse)."""
     low = high = None
     tail = b""
@@ -298,7 +298,7 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
             if d is not None
         )
     for landed in pending:
-        found = _time_range_of_file(landed)
+        found = time_range_of_file(landed)
         if found is not None:
             days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
     from analytics.admin_api.loader import (

@@ -261,7 +261,7 @@ META_TABLES = {
 }
 
 
-def _column_definitions(columns: str) -> list[tuple[str, str]]:
+def column_definitions(columns: str) -> list[tuple[str, str]]:
     """(name, type) of each column of a DDL column list, constraints left out."""
     definitions = []
     for line in columns.strip().splitlines():
@@ -290,7 +290,7 @@ def create_tables(con, tables: dict[str, str], schema: str = RAW_SCHEMA) -> None
                 [schema, table],
             ).fetchall()
         }
-        for name, column_type in _column_definitions(columns):
+        for name, column_type in column_definitions(columns):
             if name not in existing:
                 con.execute(f"alter table {schema}.{table} add column {name} {column_type}")
 

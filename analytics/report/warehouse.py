@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from analytics import settings
-from analytics.errors import ReportError, WarehouseBusy
-from analytics.warehouse.lock import warehouse_lock
+from analytics.errors import ReportError, WarehouseBusy, WarehouseUnavailable
+from analytics.warehouse.lock import open_warehouse, warehouse_lock
 
 MARTS = (
     "fct_tool_decisions",
@@ -80,7 +80,10 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     Parquet files (a mart Spark has not written yet is missing, as it would be in DuckDB).
     """
     if settings.engine() != "spark":
-        return duckdb.connect(str(path), read_only=True)
+        return open_warehouse(
+            path, read_only=True, wait_s=settings.warehouse_wait_s(),
+            on_wait=lambda message: print(f"analytics: {message}", file=sys.stderr, flush=True),
+        )
     con = duckdb.connect()
     try:
         con.execute(f"attach '{path}' as warehouse (read_only)")
@@ -108,6 +111,8 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 def _connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = connect_read_only(path)
+    except (WarehouseBusy, WarehouseUnavailable) as exc:
+        raise ReportError(str(exc)) from None
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise ReportError(

@@ -4,18 +4,105 @@ Every process that opens the warehouse (ingestion, dbt, reports, the CLI's summa
 `<warehouse>.lock` while it does, so a second run or a report waits instead of failing on
 DuckDB's own lock halfway. It is an OS file lock: released when its process ends, however it
 ends. Kept free of Dagster imports so quick commands stay quick.
+
+Processes outside the project (a BI tool's DuckDB driver, a shell) do not take that lock, only
+DuckDB's own: `open_warehouse` opens the file through DuckDB's lock conflict, saying at once
+which process holds it and retrying until ANALYTICS_WAREHOUSE_WAIT_S, and fails at once, in one
+line, on a path that cannot be opened at all.
 """
 
 from __future__ import annotations
 
 import fcntl
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from analytics.errors import WarehouseBusy
+from analytics.errors import WarehouseBusy, WarehouseUnavailable
 from analytics.progress import progress
+
+# DuckDB: 'Could not set lock on file "...": Conflicting lock is held in /usr/bin/python3 (PID 42)'
+_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _is_lock_conflict(message: str) -> bool:
+    return "Could not set lock" in message or "Conflicting lock" in message
+
+
+def lock_holder(message: str) -> str:
+    """'PID 42, /usr/bin/python3' from DuckDB's lock-conflict message, where it names one."""
+    found = _CONFLICT.search(message)
+    if not found:
+        return "PID unknown"
+    return f"PID {found.group('pid')}, {found.group('program')}"
+
+
+def _first_line(message: str) -> str:
+    line = next((part.strip() for part in message.splitlines() if part.strip()), message)
+    return re.sub(r"^IO Error:\s*", "", line)
+
+
+def open_warehouse(
+    path: str | Path,
+    read_only: bool = False,
+    wait_s: float = 600,
+    on_wait: Callable[[str], None] | None = None,
+    config: dict | None = None,
+):
+    """A DuckDB connection to the warehouse, waiting up to `wait_s` for another process to let
+    go of it (`on_wait` hears once, at the first conflict, who holds it).
+
+    Raises WarehouseBusy after the wait, WarehouseUnavailable at once when the file cannot be
+    opened for another reason; both one line naming the file.
+    """
+    import duckdb
+
+    deadline = time.monotonic() + wait_s
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if not _is_lock_conflict(message):
+                raise WarehouseUnavailable(
+                    f"cannot open the warehouse {path}: {_first_line(message)}"
+                ) from None
+            holder = lock_holder(message)
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"another process ({holder}) kept the warehouse {path} for more than "
+                    f"{wait_s:g}s (ANALYTICS_WAREHOUSE_WAIT_S); close it and run again"
+                ) from None
+            if not announced and on_wait is not None:
+                on_wait(
+                    f"waiting for another process holding the warehouse {path} ({holder}) "
+                    f"to let go; giving up after {wait_s:g}s (ANALYTICS_WAREHOUSE_WAIT_S)"
+                )
+            announced = True
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        except duckdb.Error as exc:  # not a DuckDB file, a read-only open of a missing file
+            raise WarehouseUnavailable(
+                f"cannot open the warehouse {path}: {_first_line(str(exc))}"
+            ) from None
+
+
+def check_warehouse(
+    path: str | Path, wait_s: float, on_wait: Callable[[str], None] | None = None,
+    config: dict | None = None,
+) -> None:
+    """Before a run: the warehouse's folder exists (or is made) and the file opens for writing,
+    after waiting for another process holding it. Raises as open_warehouse does."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseUnavailable(
+            f"cannot create the warehouse's folder {path.parent}: {exc.strerror or exc}"
+        ) from None
+    open_warehouse(path, read_only=False, wait_s=wait_s, on_wait=on_wait, config=config).close()
 
 
 @contextmanager

@@ -52,12 +52,20 @@
     {{ relation }} lateral view explode(split({{ text }}, '\\Q{{ delimiter }}\\E')) {{ alias }} as {{ column }}
 {%- endmacro %}
 
-{% macro hash_key(parts) -%}
-    md5(concat_ws('|', {%- for part in parts %} coalesce(cast({{ part }} as {{ dbt.type_string() }}), '') {%- if not loop.last %},{% endif %}{% endfor %}))
+{#- FROM clause: each row of `relation` `count` times, numbered 1..count as alias.column (none for 0). -#}
+{% macro series_to_rows(relation, count, alias, column) -%}
+    {{ return(adapter.dispatch('series_to_rows', 'claude_code_analytics')(relation, count, alias, column)) }}
+{%- endmacro %}
+{% macro default__series_to_rows(relation, count, alias, column) -%}
+    {{ relation }}, unnest(generate_series(1, {{ count }})) as {{ alias }}({{ column }})
+{%- endmacro %}
+{% macro spark__series_to_rows(relation, count, alias, column) -%}
+    {#- sequence(1, 0) counts down, so a count of 0 must not reach it: filter it out first -#}
+    {{ relation }} lateral view explode(sequence(1, cast({{ count }} as int))) {{ alias }} as {{ column }}
 {%- endmacro %}
 
-{% macro safe_ratio(numerator, denominator) -%}
-    case when ({{ denominator }}) = 0 then null else cast({{ numerator }} as double) / ({{ denominator }}) end
+{% macro hash_key(parts) -%}
+    md5(concat_ws('|', {%- for part in parts %} coalesce(cast({{ part }} as {{ dbt.type_string() }}), '') {%- if not loop.last %},{% endif %}{% endfor %}))
 {%- endmacro %}
 
 {#- `text` without a literal `suffix` at its end (a plain string, not a pattern). -#}

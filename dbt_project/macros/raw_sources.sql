@@ -28,14 +28,16 @@
             {%- for column in source.columns.values() -%}
                 {%- do columns.append(column.name ~ ' ' ~ column.data_type) -%}
             {%- endfor -%}
-            {%- set partitioned = 'usage_date' in source.columns and source.name != 'roster' -%}
-            {%- do run_query('drop table if exists raw.' ~ source.name) -%}
+            {#- the table's name in raw (its identifier), e.g. otlp_metric_points -#}
+            {%- set table = source.identifier -%}
+            {%- set partitioned = 'usage_date' in source.columns and table != 'roster' -%}
+            {%- do run_query('drop table if exists raw.' ~ table) -%}
             {%- do run_query(
-                'create table raw.' ~ source.name ~ ' (' ~ columns | join(', ') ~ ') using parquet'
+                'create table raw.' ~ table ~ ' (' ~ columns | join(', ') ~ ') using parquet'
                 ~ (' partitioned by (usage_date)' if partitioned else '')
-                ~ " location '" ~ root ~ '/' ~ source.name ~ "'") -%}
+                ~ " location '" ~ root ~ '/' ~ table ~ "'") -%}
             {%- if partitioned -%}
-                {%- do run_query('alter table raw.' ~ source.name ~ ' recover partitions') -%}
+                {%- do run_query('alter table raw.' ~ table ~ ' recover partitions') -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

@@ -4,10 +4,10 @@ from datetime import date
 
 import dagster as dg
 
-from analytics import settings
+from orchestration.partition_start import partitions_start
 
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=settings.partitions_start(), timezone="UTC", end_offset=1
+    start_date=partitions_start().isoformat(), timezone="UTC", end_offset=1
 )
 
 

@@ -30,7 +30,7 @@ def scheduled_window(scheduled_time, lookback_days: int):
     job=daily_pipeline,
     cron_schedule="15 0 * * *",
     execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext):
     """At 00:15 UTC: one run over yesterday and the lookback days before it."""

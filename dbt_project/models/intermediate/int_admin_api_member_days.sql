@@ -40,14 +40,23 @@ models as (
 
 ),
 
+identities as (
+
+    select * from {{ ref('int_member_identities') }}
+
+),
+
 resolved as (
 
     select
         items.*,
-        coalesce(roster_by_key.member_type, items.member_type) as resolved_member_type,
-        coalesce(roster_by_key.member_identifier, items.member_identifier) as resolved_member_identifier
+        identities.member_key as resolved_member_key,
+        identities.member_type as resolved_member_type,
+        identities.member_identifier as resolved_member_identifier
     from items
-    {{ api_key_name_join('items') }}
+    left join identities
+        on {{ actor_identity_key('items.member_type', 'items.member_identifier') }}
+        = identities.identity_key
 
 ),
 
@@ -55,7 +64,7 @@ final as (
 
     select
         resolved.usage_date,
-        {{ member_key('resolved.resolved_member_type', 'resolved.resolved_member_identifier') }} as member_key,
+        resolved.resolved_member_key as member_key,
         resolved.resolved_member_type as member_type,
         resolved.resolved_member_identifier as member_identifier,
         cast(sum(resolved.num_sessions) as bigint) as sessions,
@@ -75,6 +84,7 @@ final as (
     left join models on resolved.usage_item_id = models.usage_item_id
     group by
         resolved.usage_date,
+        resolved.resolved_member_key,
         resolved.resolved_member_type,
         resolved.resolved_member_identifier
 

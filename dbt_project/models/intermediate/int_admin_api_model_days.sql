@@ -9,15 +9,22 @@ model_usage as (
 
 ),
 
+identities as (
+
+    select * from {{ ref('int_member_identities') }}
+
+),
+
 resolved as (
 
     select
         model_usage.*,
-        coalesce(roster_by_key.member_type, model_usage.member_type) as resolved_member_type,
-        coalesce(roster_by_key.member_identifier, model_usage.member_identifier) as resolved_member_identifier,
+        identities.member_key as resolved_member_key,
         {{ normalize_model('model_usage.model_raw') }} as model
     from model_usage
-    {{ api_key_name_join('model_usage') }}
+    left join identities
+        on {{ actor_identity_key('model_usage.member_type', 'model_usage.member_identifier') }}
+        = identities.identity_key
 
 ),
 
@@ -25,7 +32,7 @@ final as (
 
     select
         usage_date,
-        {{ member_key('resolved_member_type', 'resolved_member_identifier') }} as member_key,
+        resolved_member_key as member_key,
         model,
         sum(spend_usd) as spend_usd,
         cast(sum(input_tokens) as bigint) as input_tokens,
@@ -33,7 +40,7 @@ final as (
         cast(sum(cache_read_tokens) as bigint) as cache_read_tokens,
         cast(sum(cache_creation_tokens) as bigint) as cache_creation_tokens
     from resolved
-    group by usage_date, resolved_member_type, resolved_member_identifier, model
+    group by usage_date, resolved_member_key, model
 
 )
 

@@ -9,6 +9,12 @@ window_events as (
 
 ),
 
+identities as (
+
+    select * from {{ ref('int_member_identities') }}
+
+),
+
 final as (
 
     select
@@ -18,8 +24,9 @@ final as (
         events.event_name,
         events.event_sequence,
         events.session_id,
-        {{ member_type_expr('events') }} as member_type,
-        {{ member_identifier_expr('events') }} as member_identifier,
+        identities.member_key,
+        identities.member_type,
+        identities.member_identifier,
         events.user_id,
         events.user_email,
         events.api_key_name,
@@ -35,11 +42,10 @@ final as (
         events.cache_creation_tokens,
         events.client_version
     from window_events as events
-    {{ member_identity_joins('events') }}
+    left join identities
+        on {{ identity_key('events.user_email', 'events.user_id', 'events.api_key_name') }}
+        = identities.identity_key
 
 )
 
-select
-    *,
-    {{ member_key('member_type', 'member_identifier') }} as member_key
-from final
+select * from final

@@ -33,31 +33,29 @@ records as (
 
 ),
 
-identified as (
+identities as (
 
-    select
-        records.usage_date,
-        records.record_time,
-        {{ member_type_expr('records') }} as member_type,
-        {{ member_identifier_expr('records') }} as member_identifier,
-        records.team_id,
-        records.department,
-        records.cost_center
-    from records
-    {{ member_identity_joins('records') }}
+    select * from {{ ref('int_member_identities') }}
 
 ),
 
 ranked as (
 
     select
-        *,
-        {{ member_key('member_type', 'member_identifier') }} as member_key,
+        records.usage_date,
+        records.record_time,
+        identities.member_key,
+        records.team_id,
+        records.department,
+        records.cost_center,
         row_number() over (
-            partition by usage_date, member_type, member_identifier
-            order by record_time desc, team_id desc
+            partition by records.usage_date, identities.member_key
+            order by records.record_time desc, records.team_id desc
         ) as rank_in_day
-    from identified
+    from records
+    left join identities
+        on {{ identity_key('records.user_email', 'records.user_id', 'records.api_key_name') }}
+        = identities.identity_key
 
 ),
 

@@ -53,6 +53,12 @@ cumulative_increments as (
 
 ),
 
+identities as (
+
+    select * from {{ ref('int_member_identities') }}
+
+),
+
 with_increments as (
 
     select
@@ -76,8 +82,9 @@ final as (
         points.aggregation_temporality,
         points.increment,
         points.session_id,
-        {{ member_type_expr('points') }} as member_type,
-        {{ member_identifier_expr('points') }} as member_identifier,
+        identities.member_key,
+        identities.member_type,
+        identities.member_identifier,
         points.user_id,
         points.user_email,
         points.api_key_name,
@@ -92,11 +99,10 @@ final as (
         points.query_source,
         points.client_version
     from with_increments as points
-    {{ member_identity_joins('points') }}
+    left join identities
+        on {{ identity_key('points.user_email', 'points.user_id', 'points.api_key_name') }}
+        = identities.identity_key
 
 )
 
-select
-    *,
-    {{ member_key('member_type', 'member_identifier') }} as member_key
-from final
+select * from final

@@ -87,7 +87,7 @@ member_budgets as (
     select
         budgets.*,
         coalesce(
-            roster_by_key.member_key,
+            {{ member_key('roster_by_key.member_type', 'roster_by_key.member_identifier') }},
             case
                 when budgets.name like '%@%' then {{ member_key("'oauth_user'", 'budgets.name') }}
                 else {{ member_key("'api_key'", 'budgets.name') }}

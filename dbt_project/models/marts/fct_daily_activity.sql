@@ -19,12 +19,20 @@ members as (
         member_key,
         member_type,
         member_identifier,
-        count(distinct case when not is_agents_view_session then session_id end) as sessions,
         max(case when not is_agents_view_session and member_type <> 'unattributed' then 1 else 0 end) = 1
             as is_active
     from {{ ref('int_session_activity') }}
     where {{ in_window('usage_date') }}
     group by usage_date, member_key, member_type, member_identifier
+
+),
+
+sessions as (
+
+    select usage_date, member_key, count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date, member_key
 
 ),
 
@@ -78,7 +86,7 @@ otlp as (
         members.member_key,
         members.member_type,
         members.is_active,
-        members.sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         cast(round(coalesce(metrics.session_starts, 0)) as bigint) as session_starts,
         cast(coalesce(events.prompts, 0) as bigint) as prompts,
         cast(coalesce(events.api_requests, 0) as bigint) as api_requests,
@@ -87,8 +95,7 @@ otlp as (
         cast(round(coalesce(metrics.lines_removed, 0)) as bigint) as lines_removed,
         cast(round(coalesce(metrics.edit_accepts, 0)) as bigint) as edit_accepts,
         cast(round(coalesce(metrics.edit_rejects, 0)) as bigint) as edit_rejects,
-        {{ safe_ratio('round(coalesce(metrics.edit_accepts, 0))',
-                      'round(coalesce(metrics.edit_accepts, 0)) + round(coalesce(metrics.edit_rejects, 0))') }}
+        {{ accept_rate('round(coalesce(metrics.edit_accepts, 0))', 'round(coalesce(metrics.edit_rejects, 0))') }}
             as accept_rate,
         cast(round(coalesce(metrics.commits, 0)) as bigint) as commits,
         cast(round(coalesce(metrics.pull_requests, 0)) as bigint) as pull_requests,
@@ -101,6 +108,8 @@ otlp as (
         on members.usage_date = metrics.usage_date and members.member_key = metrics.member_key
     left join events
         on members.usage_date = events.usage_date and members.member_key = events.member_key
+    left join sessions
+        on members.usage_date = sessions.usage_date and members.member_key = sessions.member_key
 
 ),
 
@@ -111,7 +120,7 @@ admin_api_only as (
         api.member_key,
         api.member_type,
         true as is_active,
-        api.sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         api.sessions as session_starts,
         cast(0 as bigint) as prompts,
         cast(0 as bigint) as api_requests,
@@ -120,7 +129,7 @@ admin_api_only as (
         api.lines_removed,
         api.edit_accepts,
         api.edit_rejects,
-        {{ safe_ratio('api.edit_accepts', 'api.edit_accepts + api.edit_rejects') }} as accept_rate,
+        {{ accept_rate('api.edit_accepts', 'api.edit_rejects') }} as accept_rate,
         api.commits,
         api.pull_requests,
         cast(0 as double) as active_time_user_s,
@@ -130,6 +139,8 @@ admin_api_only as (
     from {{ ref('int_admin_api_member_days') }} as api
     left join otlp
         on api.usage_date = otlp.usage_date and api.member_key = otlp.member_key
+    left join sessions
+        on api.usage_date = sessions.usage_date and api.member_key = sessions.member_key
     where {{ in_window('api.usage_date') }}
         and otlp.member_key is null
 

@@ -59,21 +59,15 @@ daily_sums as (
 
 ),
 
-otlp_sessions as (
+sessions as (
 
-    select usage_month, member_key,
-        count(distinct case when not is_agents_view_session then session_id end) as sessions
-    from activity
-    group by usage_month, member_key
-
-),
-
-admin_api_sessions as (
-
-    select usage_month, member_key, sum(sessions) as sessions
-    from daily
-    where source = 'admin_api'
-    group by usage_month, member_key
+    select
+        {{ month_start('usage_date') }} as usage_month,
+        member_key,
+        count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window_months('usage_date') }}
+    group by {{ month_start('usage_date') }}, member_key
 
 ),
 
@@ -89,25 +83,20 @@ final as (
         daily_sums.spend_usd,
         cast(daily_sums.lines_added as bigint) as lines_added,
         cast(daily_sums.lines_removed as bigint) as lines_removed,
-        cast(coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as bigint)
-            as sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         cast(daily_sums.active_days as bigint) as active_days,
         cast(daily_sums.edit_accepts as bigint) as edit_accepts,
         cast(daily_sums.edit_rejects as bigint) as edit_rejects,
-        {{ safe_ratio('daily_sums.edit_accepts', 'daily_sums.edit_accepts + daily_sums.edit_rejects') }}
-            as accept_rate,
+        {{ accept_rate('daily_sums.edit_accepts', 'daily_sums.edit_rejects') }} as accept_rate,
         cast(daily_sums.prompts as bigint) as prompts,
         cast(daily_sums.commits as bigint) as commits,
         cast(daily_sums.pull_requests as bigint) as pull_requests
     from daily_sums
     inner join members on daily_sums.member_key = members.member_key
     left join pseudonyms on members.member_identifier = pseudonyms.member_identifier
-    left join otlp_sessions
-        on daily_sums.usage_month = otlp_sessions.usage_month
-        and daily_sums.member_key = otlp_sessions.member_key
-    left join admin_api_sessions
-        on daily_sums.usage_month = admin_api_sessions.usage_month
-        and daily_sums.member_key = admin_api_sessions.member_key
+    left join sessions
+        on daily_sums.usage_month = sessions.usage_month
+        and daily_sums.member_key = sessions.member_key
 
 )
 

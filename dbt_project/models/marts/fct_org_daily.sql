@@ -42,32 +42,12 @@ days as (
 
 ),
 
-otlp_sessions as (
-
-    select usage_date, count(distinct session_id) as sessions
-    from {{ ref('int_session_activity') }}
-    where {{ in_window('usage_date') }}
-        and not is_agents_view_session
-    group by usage_date
-
-),
-
-admin_api_sessions as (
-
-    select usage_date, sum(sessions) as sessions
-    from activity
-    where source = 'admin_api'
-    group by usage_date
-
-),
-
 sessions as (
 
-    select
-        coalesce(otlp_sessions.usage_date, admin_api_sessions.usage_date) as usage_date,
-        coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as sessions
-    from otlp_sessions
-    full outer join admin_api_sessions on otlp_sessions.usage_date = admin_api_sessions.usage_date
+    select usage_date, count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window('usage_date') }}
+    group by usage_date
 
 ),
 
@@ -133,8 +113,7 @@ final as (
         cast(coalesce(activity_by_day.lines_removed, 0) as bigint) as lines_removed,
         cast(coalesce(activity_by_day.edit_accepts, 0) as bigint) as edit_accepts,
         cast(coalesce(activity_by_day.edit_rejects, 0) as bigint) as edit_rejects,
-        {{ safe_ratio('coalesce(activity_by_day.edit_accepts, 0)',
-                      'coalesce(activity_by_day.edit_accepts, 0) + coalesce(activity_by_day.edit_rejects, 0)') }}
+        {{ accept_rate('coalesce(activity_by_day.edit_accepts, 0)', 'coalesce(activity_by_day.edit_rejects, 0)') }}
             as accept_rate,
         cast(coalesce(activity_by_day.commits, 0) as bigint) as commits,
         cast(coalesce(activity_by_day.pull_requests, 0) as bigint) as pull_requests,

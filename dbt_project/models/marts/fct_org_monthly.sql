@@ -3,8 +3,8 @@
     The organization per calendar month of usage_date (usage_month is its first day). Additive
     measures are the sums of fct_org_daily over the month's days; monthly_active_users,
     spending_users and sessions are distinct over the month (a session or member active on
-    several days counts once; sessions the Admin API reports for member-days only it saw are
-    added as reported). A run rebuilds every month its window touches, from all days of
+    several days counts once; sessions are counted from int_member_day_sessions, their one
+    home). A run rebuilds every month its window touches, from all days of
     those months already in fct_org_daily.
 -#}
 with
@@ -13,14 +13,6 @@ daily as (
 
     select *, {{ month_start('usage_date') }} as usage_month
     from {{ ref('fct_org_daily') }}
-    where {{ in_window_months('usage_date') }}
-
-),
-
-activity as (
-
-    select *, {{ month_start('usage_date') }} as usage_month
-    from {{ ref('int_session_activity') }}
     where {{ in_window_months('usage_date') }}
 
 ),
@@ -76,20 +68,12 @@ active_members as (
 
 ),
 
-otlp_sessions as (
+sessions as (
 
-    select usage_month, count(distinct case when not is_agents_view_session then session_id end) as sessions
-    from activity
-    group by usage_month
-
-),
-
-admin_api_sessions as (
-
-    select usage_month, sum(sessions) as sessions
-    from member_days
-    where source = 'admin_api'
-    group by usage_month
+    select {{ month_start('usage_date') }} as usage_month, count(distinct session_key) as sessions
+    from {{ ref('int_member_day_sessions') }}
+    where {{ in_window_months('usage_date') }}
+    group by {{ month_start('usage_date') }}
 
 ),
 
@@ -109,16 +93,14 @@ final as (
         cast(daily_sums.days_in_data as bigint) as days_in_data,
         cast(coalesce(active_members.monthly_active_users, 0) as bigint) as monthly_active_users,
         cast(daily_sums.active_user_days as bigint) as active_user_days,
-        cast(coalesce(otlp_sessions.sessions, 0) + coalesce(admin_api_sessions.sessions, 0) as bigint)
-            as sessions,
+        cast(coalesce(sessions.sessions, 0) as bigint) as sessions,
         cast(daily_sums.session_starts as bigint) as session_starts,
         cast(daily_sums.prompts as bigint) as prompts,
         cast(daily_sums.lines_added as bigint) as lines_added,
         cast(daily_sums.lines_removed as bigint) as lines_removed,
         cast(daily_sums.edit_accepts as bigint) as edit_accepts,
         cast(daily_sums.edit_rejects as bigint) as edit_rejects,
-        {{ safe_ratio('daily_sums.edit_accepts', 'daily_sums.edit_accepts + daily_sums.edit_rejects') }}
-            as accept_rate,
+        {{ accept_rate('daily_sums.edit_accepts', 'daily_sums.edit_rejects') }} as accept_rate,
         cast(daily_sums.commits as bigint) as commits,
         cast(daily_sums.pull_requests as bigint) as pull_requests,
         daily_sums.spend_usd,
@@ -130,8 +112,7 @@ final as (
         cast(daily_sums.api_requests as bigint) as api_requests
     from daily_sums
     left join active_members on daily_sums.usage_month = active_members.usage_month
-    left join otlp_sessions on daily_sums.usage_month = otlp_sessions.usage_month
-    left join admin_api_sessions on daily_sums.usage_month = admin_api_sessions.usage_month
+    left join sessions on daily_sums.usage_month = sessions.usage_month
     left join distinct_spenders on daily_sums.usage_month = distinct_spenders.usage_month
 
 )

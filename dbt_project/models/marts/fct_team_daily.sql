@@ -37,14 +37,13 @@ spend as (
 
 session_owners as (
 
-    select usage_date, session_id, {{ session_owner_key() }} as member_key
-    from {{ ref('int_session_activity') }}
-    where not is_agents_view_session and session_id is not null
-    group by usage_date, session_id
+    select usage_date, session_key, {{ session_owner_key() }} as member_key
+    from {{ ref('int_member_day_sessions') }}
+    group by usage_date, session_key
 
 ),
 
-otlp_sessions as (
+team_sessions as (
 
     select session_owners.usage_date, coalesce(member_teams.team, '(no team)') as team,
         count(*) as sessions
@@ -60,7 +59,6 @@ activity_by_team as (
         usage_date,
         team,
         sum(case when is_active then 1 else 0 end) as daily_active_users,
-        sum(case when source = 'admin_api' then sessions else 0 end) as admin_api_sessions,
         sum(lines_added) as lines_added,
         sum(lines_removed) as lines_removed,
         sum(edit_accepts) as edit_accepts,
@@ -108,7 +106,7 @@ team_days as (
     union
     select usage_date, team from spend_by_team
     union
-    select usage_date, team from otlp_sessions
+    select usage_date, team from team_sessions
 
 ),
 
@@ -118,8 +116,7 @@ by_team as (
         team_days.usage_date,
         team_days.team,
         coalesce(activity_by_team.daily_active_users, 0) as daily_active_users,
-        coalesce(otlp_sessions.sessions, 0) + coalesce(activity_by_team.admin_api_sessions, 0)
-            as sessions,
+        coalesce(team_sessions.sessions, 0) as sessions,
         coalesce(activity_by_team.lines_added, 0) as lines_added,
         coalesce(activity_by_team.lines_removed, 0) as lines_removed,
         coalesce(activity_by_team.edit_accepts, 0) as edit_accepts,
@@ -133,8 +130,8 @@ by_team as (
     from team_days
     left join activity_by_team
         on team_days.usage_date = activity_by_team.usage_date and team_days.team = activity_by_team.team
-    left join otlp_sessions
-        on team_days.usage_date = otlp_sessions.usage_date and team_days.team = otlp_sessions.team
+    left join team_sessions
+        on team_days.usage_date = team_sessions.usage_date and team_days.team = team_sessions.team
     left join spend_by_team
         on team_days.usage_date = spend_by_team.usage_date and team_days.team = spend_by_team.team
     left join spending_users

@@ -39,15 +39,14 @@ spend as (
 
 session_owners as (
 
-    select {{ month_start('usage_date') }} as usage_month, session_id,
+    select {{ month_start('usage_date') }} as usage_month, session_key,
         {{ session_owner_key() }} as member_key
-    from {{ ref('int_session_activity') }}
-    where not is_agents_view_session and session_id is not null
-    group by {{ month_start('usage_date') }}, session_id
+    from {{ ref('int_member_day_sessions') }}
+    group by {{ month_start('usage_date') }}, session_key
 
 ),
 
-otlp_sessions as (
+team_sessions as (
 
     select session_owners.usage_month, coalesce(member_teams.team, '(no team)') as team,
         count(*) as sessions
@@ -64,7 +63,6 @@ activity_by_team as (
         team,
         count(distinct case when is_active then member_key end) as monthly_active_users,
         sum(case when is_active then 1 else 0 end) as active_user_days,
-        sum(case when source = 'admin_api' then sessions else 0 end) as admin_api_sessions,
         sum(lines_added) as lines_added,
         sum(lines_removed) as lines_removed,
         sum(edit_accepts) as edit_accepts,
@@ -112,7 +110,7 @@ team_months as (
     union
     select usage_month, team from spend_by_team
     union
-    select usage_month, team from otlp_sessions
+    select usage_month, team from team_sessions
 
 ),
 
@@ -123,8 +121,7 @@ by_team as (
         team_months.team,
         coalesce(activity_by_team.monthly_active_users, 0) as monthly_active_users,
         coalesce(activity_by_team.active_user_days, 0) as active_user_days,
-        coalesce(otlp_sessions.sessions, 0) + coalesce(activity_by_team.admin_api_sessions, 0)
-            as sessions,
+        coalesce(team_sessions.sessions, 0) as sessions,
         coalesce(activity_by_team.lines_added, 0) as lines_added,
         coalesce(activity_by_team.lines_removed, 0) as lines_removed,
         coalesce(activity_by_team.edit_accepts, 0) as edit_accepts,
@@ -139,8 +136,8 @@ by_team as (
     left join activity_by_team
         on team_months.usage_month = activity_by_team.usage_month
         and team_months.team = activity_by_team.team
-    left join otlp_sessions
-        on team_months.usage_month = otlp_sessions.usage_month and team_months.team = otlp_sessions.team
+    left join team_sessions
+        on team_months.usage_month = team_sessions.usage_month and team_months.team = team_sessions.team
     left join spend_by_team
         on team_months.usage_month = spend_by_team.usage_month and team_months.team = spend_by_team.team
     left join spending_users

@@ -14,6 +14,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from analytics import settings
+from analytics.admin_api import client as client_module
+from analytics.admin_api import loader as loader_module
 from analytics.admin_api.client import (
     DEFAULT_BASE_URL,
     KEY_ENV_VAR,
@@ -23,23 +25,26 @@ from analytics.admin_api.loader import AdminApiLoadSummary, load_days
 from analytics.admin_api.pages import FetchSummary, fetch_missing_days
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
+from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
+from orchestration.metadata import code_references, table_metadata
 
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
+# Keys are the dbt sources' (source admin_api, table usage is raw.admin_api_usage).
 RAW_ADMIN_API_KEYS = {
-    "admin_api_usage": (
+    "usage": (
         "One row per Claude Code usage report item of the Admin API (an actor's UTC day: "
         "sessions, lines, commits, PRs), from the pages kept under admin_api/claude_code/."
     ),
-    "admin_api_tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
-    "admin_api_model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
+    "tool_actions": "One row per report item and tool_actions key: accepted, rejected.",
+    "model_usage": "One row per report item and model_breakdown element: tokens, cost in cents.",
 }
 
 FETCH_CHECK = dg.AssetCheckSpec(
     "every_day_fetched",
-    asset=dg.AssetKey(["raw", "admin_api_usage"]),
+    asset=dg.AssetKey(["admin_api", "usage"]),
     description=(
         "Fails when a day of the run's window could not be fetched from the Admin API (the API "
         "refused it or stayed unavailable); kept pages of every day are loaded anyway. Passes "
@@ -110,7 +115,11 @@ def _day_list(days, limit: int = 31) -> str:
 @dg.multi_asset(
     name="raw_admin_api",
     specs=[
-        dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb"})
+        dg.AssetSpec(
+            ["admin_api", name], description=text, group_name="raw", kinds={"duckdb", "python"},
+            owners=["team:analytics-engineering"],
+            metadata={**table_metadata(f"admin_api_{name}"), **code_references(__file__, loader_module.__file__, client_module.__file__)},
+        )
         for name, text in RAW_ADMIN_API_KEYS.items()
     ],
     check_specs=[FETCH_CHECK],
@@ -146,6 +155,7 @@ def raw_admin_api(
         )
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
         load = load_days(con, landing.dir, days, reload=config.reload)
+        counts = row_counts(con, [("raw", f"admin_api_{name}") for name in RAW_ADMIN_API_KEYS], window)
 
     fetched = set(fetch.days_fetched) if fetch else set()
     from_kept = [d for d in load.days_with_pages if d not in fetched]
@@ -156,17 +166,17 @@ def raw_admin_api(
         f"{len(load.days_unchanged)} unchanged"
         + (f", {len(fetch.days_failed)} day(s) NOT fetched" if fetch and fetch.days_failed else "")
     )
-    yield from _results(window, days, fetch, load, from_kept)
+    yield from _results(window, days, fetch, load, from_kept, counts)
 
 
-def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept):
+def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept, counts):
     common = {
         "window": f"{window[0]} .. {window[1]} (exclusive)",
         "key_set": fetch is not None,
         "days_in_window": len(days),
     }
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_usage"],
+        asset_key=["admin_api", "usage"],
         metadata={
             **common,
             "days_fetched": len(fetch.days_fetched) if fetch else 0,
@@ -180,9 +190,9 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
             "days_loaded": len(load.days_loaded),
             "days_unchanged": len(load.days_unchanged),
             "pages_loaded": load.pages_read - load.pages_quarantined,
-            "rows": load.items_loaded,
+            "rows_loaded": load.items_loaded,
             "rows_replaced": load.rows_replaced,
-            "rows_in_window": load.rows_in_window,
+            "dagster/row_count": counts.get(("raw", "admin_api_usage"), 0),
             "pages_quarantined": load.pages_quarantined,
             "items_quarantined": load.items_quarantined,
             "quarantined": load.quarantined,
@@ -190,12 +200,14 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         },
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_tool_actions"],
-        metadata={**common, "rows": load.tool_action_rows},
+        asset_key=["admin_api", "tool_actions"],
+        metadata={**common, "rows_loaded": load.tool_action_rows,
+                  "dagster/row_count": counts.get(("raw", "admin_api_tool_actions"), 0)},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "admin_api_model_usage"],
-        metadata={**common, "rows": load.model_rows},
+        asset_key=["admin_api", "model_usage"],
+        metadata={**common, "rows_loaded": load.model_rows,
+                  "dagster/row_count": counts.get(("raw", "admin_api_model_usage"), 0)},
     )
     failed = fetch.days_failed if fetch else {}
     yield dg.AssetCheckResult(

@@ -11,7 +11,7 @@ from orchestration.defs.resources import LandingResource
 
 
 @dg.asset(
-    key=["raw", "budgets"],
+    key=["budgets", "budgets"],
     group_name="raw",
     kinds={"duckdb"},
     partitions_def=daily_partitions,

@@ -1,22 +1,33 @@
 """Ingestion assets: landed OTLP files and the roster into the raw tables of the warehouse."""
 
 
+from datetime import UTC, datetime
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from analytics import settings
 from analytics.ingest import checks as raw_checks
+from analytics.ingest import loader, otlp_sql
 from analytics.ingest.loader import load_landing_dir, load_roster
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
+from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.ingestion import checks
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
+from orchestration.metadata import code_references, table_metadata
 
+OWNERS = ["team:analytics-engineering"]
+CODE = code_references(__file__, loader.__file__, otlp_sql.__file__)
+
+# Keys are the dbt sources' (source otlp, table metric_points is raw.otlp_metric_points):
+# asset name -> (raw table, description)
 RAW_OTLP_KEYS = {
-    "otlp_metric_points": "One row per OTLP metric data point as delivered.",
-    "otlp_log_records": "One row per OTLP log record (Claude Code event) as delivered.",
-    "quarantine": "Lines and records that could not be used, with file, line and reason.",
-    "landed_files": "Manifest of landed files: hash, counts, day range.",
+    "metric_points": ("otlp_metric_points", "One row per OTLP metric data point as delivered."),
+    "log_records": ("otlp_log_records", "One row per OTLP log record (Claude Code event) as delivered."),
+    "quarantine": ("quarantine", "Lines and records that could not be used, with file, line and reason."),
+    "landed_files": ("landed_files", "Manifest of landed files: hash, counts, day range."),
 }
 
 
@@ -27,8 +38,11 @@ class IngestConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb"})
-        for name, text in RAW_OTLP_KEYS.items()
+        dg.AssetSpec(
+            ["otlp", name], description=text, group_name="raw", kinds={"duckdb", "python"},
+            owners=OWNERS, metadata={**table_metadata(table), **CODE},
+        )
+        for name, (table, text) in RAW_OTLP_KEYS.items()
     ],
     check_specs=checks.OTLP_CHECK_SPECS,
     partitions_def=daily_partitions,
@@ -62,41 +76,42 @@ def raw_otlp(
             f"{summary.log_records} events, {summary.quarantined} quarantined "
             f"({summary.seconds:.1f}s)"
         )
-        window_rows = raw_checks.window_row_counts(con, window)
+        counts = row_counts(con, [("raw", table) for table, _ in RAW_OTLP_KEYS.values()], window)
         check_results = checks.otlp_check_results(raw_checks.reconcile(con), summary.quarantined)
+        check_results.append(checks.freshness_result(
+            raw_checks.newest_record_time(con), datetime.now(UTC), settings.freshness_hours()
+        ))
     common = {
         "files_found": summary.files_found,
         "files_loaded": summary.files_loaded,
         "files_unchanged": summary.files_unchanged,
         "window": f"{window[0]} .. {window[1]} (exclusive)",
     }
-    yield dg.MaterializeResult(
-        asset_key=["raw", "otlp_metric_points"],
-        metadata={**common, "points_loaded": summary.metric_points, "rows_in_window": window_rows["points"]},
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "otlp_log_records"],
-        metadata={**common, "events_loaded": summary.log_records, "rows_in_window": window_rows["events"]},
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "quarantine"],
-        metadata={
-            **common,
+    # dagster/row_count: the table's rows in the run's days (all its rows where it has no day)
+    loaded = {
+        "metric_points": {"rows_loaded": summary.metric_points},
+        "log_records": {"rows_loaded": summary.log_records},
+        "quarantine": {
             "lines_quarantined": summary.lines_quarantined,
             "records_quarantined": summary.records_quarantined,
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "landed_files"],
-        metadata={**common, "lines_read": summary.lines_read, "seconds": round(summary.seconds, 3)},
-    )
+        "landed_files": {"lines_read": summary.lines_read, "seconds": round(summary.seconds, 3)},
+    }
+    for name, extra in loaded.items():
+        table = RAW_OTLP_KEYS[name][0]
+        yield dg.MaterializeResult(
+            asset_key=["otlp", name],
+            metadata={**common, **extra, "dagster/row_count": counts.get(("raw", table), 0)},
+        )
     yield from check_results
 
 
 @dg.asset(
-    key=["raw", "roster"],
+    key=["roster", "members"],
     group_name="raw",
-    kinds={"duckdb"},
+    kinds={"duckdb", "python"},
+    owners=OWNERS,
+    metadata={**table_metadata("roster"), **code_references(__file__, loader.__file__)},
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
@@ -106,4 +121,4 @@ def raw_roster(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landin
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
         rows = load_roster(con, landing.dir)
     progress(f"roster: {rows} member row(s)" if rows else "roster: none (members.csv not found)")
-    return dg.MaterializeResult(metadata={"rows": rows})
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})

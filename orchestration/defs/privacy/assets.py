@@ -8,14 +8,15 @@ from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
 from orchestration.defs.partitions import daily_partitions
 
-IDENTITY_SOURCES = ["otlp_metric_points", "otlp_log_records", "admin_api_usage", "roster", "budgets"]
+IDENTITY_SOURCES = [["otlp", "metric_points"], ["otlp", "log_records"], ["admin_api", "usage"],
+                    ["roster", "members"], ["budgets", "budgets"]]
 
 
 @dg.asset(
-    key=["raw", "member_pseudonyms"],
+    key=["privacy", "member_pseudonyms"],
     group_name="raw",
     kinds={"duckdb"},
-    deps=[dg.AssetKey(["raw", table]) for table in IDENTITY_SOURCES],
+    deps=[dg.AssetKey(key) for key in IDENTITY_SOURCES],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",

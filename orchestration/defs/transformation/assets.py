@@ -13,14 +13,11 @@ run and would not make any partition's data more correct.
 
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
     DbtCliResource,
     dbt_assets,
 )
@@ -30,39 +27,52 @@ from analytics import settings
 from analytics.progress import progress
 from analytics.warehouse import build_log
 from analytics.warehouse.lock import warehouse_write_lock
-from orchestration.dbt import dbt_project
+from analytics.warehouse.row_counts import row_counts
+from orchestration.dbt import LayeredTranslator, dbt_project
 from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
 from orchestration.defs.raw_parquet.assets import parquet_asset_key
 
-
-class LayeredTranslator(DagsterDbtTranslator):
-    """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph. With the
-    spark engine, the sources are the raw layer's Parquet tables, so their keys are those of
-    the assets that publish them."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props.get("resource_type") == "source" and settings.engine() == "spark":
-            return parquet_asset_key(dbt_resource_props["name"])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 1:
-            return fqn[1]
-        return super().get_group_name(dbt_resource_props)
+translator = LayeredTranslator(source_key_for_spark=parquet_asset_key)
 
 
-translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> tuple[list, Exception | None]:
+    """Run `dbt <args>` and collect its events, with a progress line per model and failed test;
+    and the error that ended it, if any (what was built before it is still reported).
+
+    The events are passed on after dbt ends (dbt holds the DuckDB file while it runs), so each
+    model's materialization can carry its row count, all counted in one query."""
+    events: list = []
+    try:
+        for event in dbt.cli(args, context=context).stream():
+            _announce(context, event)
+            events.append(event)
+    except Exception as error:  # noqa: BLE001 - reported after the events built before it
+        return events, error
+    return events, None
 
 
-def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> Iterator:
-    """Run `dbt <args>` and pass its events on, with a progress line per model and failed test."""
-    for event in dbt.cli(args, context=context).stream():
-        if isinstance(event, dg.Output):
-            progress(f"dbt: built {context.asset_key_for_output(event.output_name).to_user_string()}")
-        elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-            kind = "warning" if event.severity == dg.AssetCheckSeverity.WARN else "test failed"
-            progress(f"dbt: {kind}: {event.asset_key.to_user_string()} {event.check_name}")
+def _announce(context, event) -> None:
+    if isinstance(event, dg.Output):
+        progress(f"dbt: built {context.asset_key_for_output(event.output_name).to_user_string()}")
+    elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+        kind = "warning" if event.severity == dg.AssetCheckSeverity.WARN else "test failed"
+        progress(f"dbt: {kind}: {event.asset_key.to_user_string()} {event.check_name}")
+
+
+def with_row_counts(context, events: list, con, window) -> Iterator:
+    """The events, each model's output with `dagster/row_count`: its rows in the run's window
+    (days, or the months the window touches), or all its rows when it has no day column."""
+    tables = {
+        event.output_name: tuple(context.asset_key_for_output(event.output_name).path[-2:])
+        for event in events
+        if isinstance(event, dg.Output)
+    }
+    counts = row_counts(con, list(tables.values()), window) if con is not None else {}
+    for event in events:
+        if isinstance(event, dg.Output) and tables.get(event.output_name) in counts:
+            event = event.with_metadata(
+                {**event.metadata, "dagster/row_count": counts[tables[event.output_name]]}
+            )
         yield event
 
 
@@ -93,8 +103,13 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             context.log.info(message)
             return
         progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
-        yield from build_with_progress(
+        events, error = build_with_progress(
             context, dbt, ["build", "--vars", json.dumps(dbt_vars_for(window))]
         )
         with duckdb.get_connection() as con:
+            # on Spark the models are not in this DuckDB file: no counts there
+            counted = con if settings.engine() == "duckdb" else None
+            yield from with_row_counts(context, events, counted, window)
+            if error is not None:
+                raise error
             build_log.record_build(con, window, current)

@@ -10,7 +10,7 @@ with
 
 model_usage as (
 
-    select * from {{ source('raw_admin_api', 'admin_api_model_usage') }}
+    select * from {{ source('admin_api', 'model_usage') }}
 
 ),
 

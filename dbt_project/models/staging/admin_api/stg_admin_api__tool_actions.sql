@@ -8,7 +8,7 @@ with
 
 tool_actions as (
 
-    select * from {{ source('raw_admin_api', 'admin_api_tool_actions') }}
+    select * from {{ source('admin_api', 'tool_actions') }}
 
 ),
 

@@ -1,14 +1,14 @@
 {#-
     One row per Claude Code usage report item of the Admin API: an actor's UTC day, as the API
     splits it (by terminal type, remote or local, ...). The actor becomes a member the way
-    metrics.md says: an OAuth user by lower-cased email, an API-key user by the key's name.
+    docs/metrics.md says: an OAuth user by lower-cased email, an API-key user by the key's name.
     Core metrics missing from an item count as 0.
 -#}
 with
 
 source as (
 
-    select * from {{ source('raw_admin_api', 'admin_api_usage') }}
+    select * from {{ source('admin_api', 'usage') }}
 
 ),
 

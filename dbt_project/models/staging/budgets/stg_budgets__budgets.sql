@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'budgets') }}
+    select * from {{ source('budgets', 'budgets') }}
 
 ),
 

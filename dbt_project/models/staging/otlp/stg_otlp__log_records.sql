@@ -1,14 +1,14 @@
 {#-
     One row per distinct Claude Code event (OTLP log record). An event delivered twice is kept
     once: its identity is session.id, event name, event.sequence, timeUnixNano and the full
-    record attribute set (metrics.md). event.sequence alone is not unique: it restarts in every
+    record attribute set (docs/metrics.md). event.sequence alone is not unique: it restarts in every
     process of a continued session.
 -#}
 with
 
 source as (
 
-    select * from {{ source('raw', 'otlp_log_records') }}
+    select * from {{ source('otlp', 'log_records') }}
 
 ),
 

@@ -1,13 +1,13 @@
 {#-
     One row per distinct OTLP metric data point. A point delivered twice (exporter retry, a file
     copied under another name) is kept once: its identity is the metric, the resource and point
-    attribute sets, startTimeUnixNano, timeUnixNano and value (metrics.md).
+    attribute sets, startTimeUnixNano, timeUnixNano and value (docs/metrics.md).
 -#}
 with
 
 source as (
 
-    select * from {{ source('raw', 'otlp_metric_points') }}
+    select * from {{ source('otlp', 'metric_points') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'member_pseudonyms') }}
+    select * from {{ source('privacy', 'member_pseudonyms') }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'roster') }}
+    select * from {{ source('roster', 'members') }}
 
 ),
 

@@ -1,5 +1,10 @@
 {#-
-    Data tests check the run's window, not all history, so a daily run's
+    Overrides dbt's own get_where_subquery (the macro that wraps a data test's relation in
+    `select * ... where <config where>`): dbt looks a macro up in the root project before its
+    global ones, so this definition replaces dbt's for every data test of this project. It is
+    the documented hook for a test's `where` config; the override only adds one keyword.
+
+    Why: data tests check the run's window, not all history, so a daily run's
     cost does not grow with history (each day was tested when it was built). A test configured
     with `where: __window__` (set for the model folders in dbt_project.yml)
     reads only the rows of the window: usage_date in [min_date, max_date), or for monthly

@@ -1,0 +1,44 @@
+"""Row counts for materialization metadata (`dagster/row_count`), all tables in one statement.
+
+A table with a `usage_date` column is counted over the run's day window, one with a
+`usage_month` over the months the window touches (the partition's rows, as Dagster expects of a
+partitioned asset); any other table whole.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def row_counts(con, tables: list[tuple[str, str]], window: tuple[date, date] | None) -> dict[tuple[str, str], int]:
+    if not tables:
+        return {}
+    wanted = {(schema, name) for schema, name in tables}
+    columns: dict[tuple[str, str], set[str]] = {}
+    for schema, name, column in con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where column_name in ('usage_date', 'usage_month')"
+    ).fetchall():
+        columns.setdefault((schema, name), set()).add(column)
+    present = {
+        (schema, name)
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    parts, params = [], []
+    for schema, name in sorted(wanted & present):
+        has = columns.get((schema, name), set())
+        where = ""
+        if window is not None and "usage_date" in has:
+            where, args = " where usage_date >= ? and usage_date < ?", [window[0], window[1]]
+        elif window is not None and "usage_month" in has:
+            where = " where usage_month >= date_trunc('month', ?::date) and usage_month < ?"
+            args = [window[0], window[1]]
+        else:
+            args = []
+        parts.append(f"select ? as s, ? as t, count(*) as n from {schema}.{name}{where}")
+        params += [schema, name, *args]
+    if not parts:
+        return {}
+    return {(s, t): n for s, t, n in con.execute(" union all ".join(parts), params).fetchall()}

@@ -1,0 +1,1 @@
+"""The marts published to PostgreSQL for BI tools (analytics.serving)."""

@@ -12,14 +12,11 @@ the caller to show as a warning; it never fails the run, since the numbers are b
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import date
 
 from analytics.ingest.raw_schema import META_SCHEMA, META_TABLES, create_tables
+from analytics.webhook import WebhookError, post_text
 
 PENDING_SQL = """
 select s.usage_month, s.scope, s.name, s.status, s.spend_usd, s.projected_usd, s.budget_usd,
@@ -82,38 +79,15 @@ def message_text(alerts: list[Alert]) -> str:
     return "\n".join(lines)
 
 
-def post_json(url: str, payload: dict, timeout: float) -> None:
-    """POST payload as JSON; raises OSError (URLError, timeouts) or ValueError on failure."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json", "User-Agent": "claude-code-analytics"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        if not 200 <= response.status < 300:
-            raise ValueError(f"HTTP {response.status}")
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code}"
-    if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
-    return str(exc) or type(exc).__name__
-
-
 def send_budget_alerts(con, url: str | None, timeout: float) -> AlertOutcome:
     """Post the budgets due (if any) and remember them; never raises for a failing webhook."""
     alerts = pending_alerts(con)
     if not alerts or url is None:
         return AlertOutcome(0, len(alerts))
     try:
-        post_json(url, {"text": message_text(alerts)}, timeout)
-    except (OSError, ValueError) as exc:
-        # the URL may hold a token (Slack's do): name only its host
-        host = urllib.parse.urlsplit(url).hostname or "the webhook"
-        return AlertOutcome(0, len(alerts), f"posting to {host} failed: {_reason(exc)}")
+        post_text(url, message_text(alerts), timeout)
+    except WebhookError as exc:
+        return AlertOutcome(0, len(alerts), str(exc))
     con.executemany(
         "insert or replace into meta.budget_alerts values (?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
         [

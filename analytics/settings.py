@@ -22,7 +22,6 @@
 | ANALYTICS_MIN_GROUP_SIZE | 5: teams with fewer active members in a period fold into `(small teams)` |
 | ANALYTICS_PSEUDONYMIZE | off; `1` shows members as `member <8 hex>` pseudonyms in every output |
 | ANALYTICS_PSEUDONYM_KEY | the secret of the pseudonyms (HMAC-SHA256 key), required with ANALYTICS_PSEUDONYMIZE |
-| ANALYTICS_ALERT_WEBHOOK_URL | unset: where budget alerts are posted (`{"text": ...}`, Slack's shape) |
 | ANALYTICS_ALERT_TIMEOUT_SECONDS | 10: connect and read timeout of the webhook |
 | CHROMIUM | the Chromium binary for screenshots (default: Debian's) |
 | ANALYTICS_FAILPOINT | tests only: kill the process at a named point |
@@ -196,10 +195,6 @@ def pseudonym_key() -> bytes | None:
     """The pseudonyms' secret. Read when pseudonyms are computed, never stored or logged."""
     value = os.environ.get(PSEUDONYM_KEY_ENV_VAR, "")
     return value.encode() if value.strip() else None
-
-
-def alert_webhook_url() -> str | None:
-    return os.environ.get("ANALYTICS_ALERT_WEBHOOK_URL", "").strip() or None
 
 
 def alert_timeout_seconds() -> float:

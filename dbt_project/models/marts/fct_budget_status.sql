@@ -87,7 +87,10 @@ member_budgets as (
     select
         budgets.*,
         coalesce(
-            {{ member_key('roster_by_key.member_type', 'roster_by_key.member_identifier') }},
+            case
+                when roster_by_key.member_type is not null
+                    then {{ member_key('roster_by_key.member_type', 'roster_by_key.member_identifier') }}
+            end,
             case
                 when budgets.name like '%@%' then {{ member_key("'oauth_user'", 'budgets.name') }}
                 else {{ member_key("'api_key'", 'budgets.name') }}

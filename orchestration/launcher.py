@@ -93,6 +93,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     started = time.perf_counter()
     home = prepare_environment()
     progress.to_stderr()
+    _check_privacy_settings()
     warehouse = settings.warehouse_path()
     if start is None or end is None:
         first, last = _landing_range(landing, warehouse)
@@ -114,7 +115,6 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         ensure_dbt_manifest()
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
-    _check_privacy_settings()
 
     quiet_unexecuted_check_warnings()
     if not settings.dagster_storage_url():  # the SQLite run history only

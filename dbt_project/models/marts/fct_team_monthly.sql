@@ -170,7 +170,7 @@ final as (
         cast(sum(lines_removed) as bigint) as lines_removed,
         cast(sum(edit_accepts) as bigint) as edit_accepts,
         cast(sum(edit_rejects) as bigint) as edit_rejects,
-        {{ safe_ratio('sum(edit_accepts)', 'sum(edit_accepts) + sum(edit_rejects)') }} as accept_rate,
+        {{ accept_rate('sum(edit_accepts)', 'sum(edit_rejects)') }} as accept_rate,
         sum(spend_usd) as spend_usd,
         cast(sum(spending_users) as bigint) as spending_users,
         cast(sum(input_tokens) as bigint) as input_tokens,

@@ -70,6 +70,7 @@ def write_day(landing: Path, day: date, items: list[MemberDay]) -> Path:
 
 def write_roster(landing: Path, rows: list[tuple[str, str, str, str]]) -> None:
     """members.csv from (email, api_key_name, team, role) rows."""
+    landing.mkdir(parents=True, exist_ok=True)
     text = "email,api_key_name,user_ids,team,role\n" + "".join(
         f"{email},{key},,{team},{role}\n" for email, key, team, role in rows
     )

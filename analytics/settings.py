@@ -25,14 +25,22 @@
 | ANALYTICS_ALERT_TIMEOUT_SECONDS | 10: connect and read timeout of the webhook |
 | CHROMIUM | the Chromium binary for screenshots (default: Debian's) |
 | ANALYTICS_FAILPOINT | tests only: kill the process at a named point |
-
-Every function reads the environment when called, never at import, so a process may change a
-variable (the CLI's --engine) and every later call sees it.
 | ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
 | ANALYTICS_SERVING_READER_ROLE | analytics_reader, the NOLOGIN role that may read the published marts |
 | ANALYTICS_SERVING_LOCK_TIMEOUT_S | 5, how long a publish waits for a lock (a schema change) |
 | ANALYTICS_DAGSTER_STORAGE_URL | unset (SQLite under DAGSTER_HOME); a PostgreSQL URL for Dagster's storage |
 | ANALYTICS_WAREHOUSE_WAIT_S | 600, how long to wait for another process holding the DuckDB file |
+| ANALYTICS_COLLECT_TOKEN | unset; the bearer token `analytics collect` requires (needed off loopback) |
+| ANALYTICS_COLLECT_MAX_BODY_BYTES | 16 MiB, the largest request body the receiver takes (sent and inflated) |
+| ANALYTICS_COLLECT_ROTATE_BYTES | 64 MiB, the size at which the receiver starts a new landing file |
+| ANALYTICS_COLLECT_TIMEOUT_SECONDS | 30, the longest a request may take to arrive or a connection idle |
+| ANALYTICS_COLLECT_MAX_CONNECTIONS | 512 open connections; beyond them the receiver answers 503 |
+| ANALYTICS_MAX_LINE_BYTES | 64 MiB; a longer landed line is quarantined by its length, never parsed |
+| ANALYTICS_QUARANTINE_ROWS_PER_FILE | 1000; beyond it a file's quarantined lines are only counted |
+| ANALYTICS_LISTING_SECONDS | 60; listing the landing folder stops (with a warning) after this |
+
+Every function reads the environment when called, never at import, so a process may change a
+variable (the CLI's --engine) and every later call sees it.
 """
 
 from __future__ import annotations
@@ -93,6 +101,32 @@ def store_content() -> bool:
 
 def duckdb_memory_limit() -> str:
     return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name) or ""
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r}: expected a number above 0")
+    return value
+
+
+def max_line_bytes() -> int:
+    """Longest landed line parsed; a longer one is quarantined by length without being held."""
+    return _positive_int("ANALYTICS_MAX_LINE_BYTES", 64 * 1024 * 1024)
+
+
+def quarantine_rows_per_file() -> int:
+    """Quarantine rows stored per landed file (generation); the rest are counted only."""
+    return _positive_int("ANALYTICS_QUARANTINE_ROWS_PER_FILE", 1000)
+
+
+def listing_seconds() -> float:
+    """Time allowed to list the landing folder (a huge or hostile tree cannot hold a run)."""
+    return float(_positive_int("ANALYTICS_LISTING_SECONDS", 60))
 
 
 ENGINES = ("duckdb", "spark")
@@ -215,10 +249,59 @@ def serving_lock_timeout_s() -> float:
 
 
 def dagster_storage_url() -> str | None:
-    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite."""
-    return os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+    """PostgreSQL for Dagster's runs, event logs and schedules; None keeps SQLite.
+
+    A plain `postgresql://` URL is given the psycopg2 driver: SQLAlchemy 2.1 otherwise picks
+    psycopg 3, with which dagster-postgres's `NOTIFY run_events, :id` fails (server-side
+    parameters are not allowed there).
+    """
+    url = os.environ.get("ANALYTICS_DAGSTER_STORAGE_URL") or None
+    if url:
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg2://" + url[len(plain):]
+    return url
 
 
 def warehouse_wait_s() -> float:
     """How long a command waits for another process holding the DuckDB file."""
     return float(os.environ.get("ANALYTICS_WAREHOUSE_WAIT_S") or 600)
+
+
+def landing_dir_is_set() -> bool:
+    """Whether ANALYTICS_LANDING_DIR names a folder (the default is the bundled sample)."""
+    return bool(os.environ.get("ANALYTICS_LANDING_DIR"))
+
+
+def collect_token() -> str | None:
+    """The bearer token the receiver requires; None when unset or blank."""
+    return (os.environ.get("ANALYTICS_COLLECT_TOKEN") or "").strip() or None
+
+
+def _positive(name: str, default: float, kind=int):
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a positive number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r}: expected a positive number")
+    return value
+
+
+def collect_max_body_bytes() -> int:
+    return _positive("ANALYTICS_COLLECT_MAX_BODY_BYTES", 16 * 1024 * 1024)
+
+
+def collect_rotate_bytes() -> int:
+    return _positive("ANALYTICS_COLLECT_ROTATE_BYTES", 64 * 1024 * 1024)
+
+
+def collect_timeout_seconds() -> float:
+    return _positive("ANALYTICS_COLLECT_TIMEOUT_SECONDS", 30.0, float)
+
+
+def collect_max_connections() -> int:
+    return _positive("ANALYTICS_COLLECT_MAX_CONNECTIONS", 512)

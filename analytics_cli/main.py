@@ -3,6 +3,10 @@
 A thin layer over the Dagster definitions: `analytics run` launches the same job the schedule
 and the UI launch, in this process, recorded in the Dagster instance under DAGSTER_HOME, so
 its runs show in the UI's history.
+
+Every mistake in the arguments ends in one line on stderr, `analytics: error: ...`, and exit
+status 2 (argparse's own errors included); an unexpected failure ends in one line and status 1,
+never a traceback.
 """
 
 from __future__ import annotations
@@ -17,12 +21,64 @@ from analytics.errors import UsageError
 from analytics_cli.privacy import add_commands as add_privacy_commands
 from analytics_cli.report import add_commands as add_report_commands
 
+MAX_MEMBERS = 100_000
+MAX_DAYS = 3_660
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as the one `analytics: error:` line (no usage block)."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line (it may quote data or arguments)."""
+    from analytics.report.formatting import printable
+
+    return " ".join(printable(" ".join(str(text).split())).split()) or "unknown error"
+
 
 def _parse_day(text: str, flag: str) -> date:
     try:
-        return parse_day(text)
+        return parse_day(text, flag)
     except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
+        raise UsageError(str(exc)) from None
+
+
+def _positive(flag: str, upper: int):
+    """An argparse type: a whole number from 1 to `upper`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 1 <= value <= upper:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: 1 to {upper:,}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: 0 to 2**63-1")
+    return value
+
+
+def _port(text: str) -> int:
+    return _positive("--port", 65_535)(text)
+
+
+def _listen_port(text: str) -> int:
+    """`collect --port`: 0 too, for a free port the receiver picks and prints (the tests)."""
+    return 0 if text.strip() == "0" else _port(text)
 
 
 def _preflight_warehouse() -> None:
@@ -98,31 +154,58 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     _select_engine(args.engine)
     _require_landing_dir()
+    if args.collect and not settings.landing_dir_is_set():  # before the defaults are exported
+        raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     prepare_environment()
     try:
         ensure_dbt_manifest()
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
+    commands = dagster_commands(args.host, args.port)
+    if args.collect:
+        commands.append(_collector_command(args.collect))
     print(
         f"Dagster UI on http://{args.host}:{args.port}, with the daemon running the schedule "
-        "and sensors (Ctrl-C to stop)",
+        "and sensors" + (f", and the OTLP receiver on {args.collect}" if args.collect else "")
+        + " (Ctrl-C to stop)",
         file=sys.stderr,
     )
-    return run_services(dagster_commands(args.host, args.port), cwd=settings.PROJECT_ROOT)
+    return run_services(commands, cwd=settings.PROJECT_ROOT)
+
+
+def _collector_command(address: str) -> list[str]:
+    """`analytics collect` beside the webserver and daemon (`ui --collect [HOST:]PORT`)."""
+    host, _, port = address.rpartition(":")
+    return [sys.executable, "-m", "analytics_cli.main", "collect",
+            "--host", host or "127.0.0.1", "--port", port]
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from analytics.collect import CollectConfigError, serve
+
+    try:
+        return serve(args.host, args.port)
+    except CollectConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
     from pathlib import Path
 
+    from analytics.dates import EARLIEST
     from analytics.generate import generate_organization
 
-    if args.members < 1 or args.days < 1:
-        raise UsageError("--members and --days must be at least 1")
-    start = _parse_day(args.start, "--start") if args.start else None
-    if start is None:
-        from datetime import datetime, timedelta
-
-        start = datetime.now(UTC).date() - timedelta(days=args.days)
+    today = datetime.now(UTC).date()
+    start = _parse_day(args.start, "--start") if args.start else today - timedelta(days=args.days)
+    last = start + timedelta(days=args.days - 1)
+    if last > today:
+        raise UsageError(
+            f"--start {start} with --days {args.days} ends on {last}, after today ({today} UTC): "
+            "telemetry from the future is not valid"
+        )
+    if start < EARLIEST:
+        raise UsageError(f"--start {start} is before {EARLIEST}: give a later day or fewer --days")
     summary = generate_organization(
         Path(args.out_dir), members=args.members, days=args.days, start=start, seed=args.seed,
         admin_api=args.admin_api,
@@ -136,7 +219,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="analytics",
         description=(
             "Claude Code usage analytics in your own warehouse: ingest the telemetry that lands "
@@ -181,9 +264,25 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on (default: 127.0.0.1)")
-    ui.add_argument("--port", type=int, default=3000, help="port of the webserver (default: 3000)")
+    ui.add_argument("--port", type=_port, default=3000, help="port of the webserver (default: 3000)")
     ui.add_argument("--engine", choices=settings.ENGINES, help="where runs build the dbt models, as for `analytics run`")
+    ui.add_argument(
+        "--collect", nargs="?", const="127.0.0.1:4318", metavar="[HOST:]PORT",
+        help="also run `analytics collect` (default 127.0.0.1:4318) as a third service",
+    )
     ui.set_defaults(func=cmd_ui)
+
+    collect = commands.add_parser(
+        "collect", help="receive Claude Code's OTLP/HTTP telemetry into the landing folder",
+        description="An OTLP/HTTP receiver (POST /v1/logs, /v1/metrics; protobuf or JSON, gzip) "
+        "writing each accepted request to ANALYTICS_LANDING_DIR/otlp/collect/ before answering.",
+    )
+    collect.add_argument("--host", default="127.0.0.1", help="other than loopback needs ANALYTICS_COLLECT_TOKEN")
+    collect.add_argument(
+        "--port", type=_listen_port, default=4318,
+        help="port to listen on (default: 4318, OTLP/HTTP; 0: any free port, printed on start)",
+    )
+    collect.set_defaults(func=cmd_collect)
 
     generate = commands.add_parser(
         "generate",
@@ -195,10 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     generate.add_argument("out_dir", metavar="OUT_DIR", help="the landing folder to write (created)")
-    generate.add_argument("--members", type=int, required=True, help="how many engineers (at least 1)")
-    generate.add_argument("--days", type=int, required=True, help="how many days of usage (at least 1)")
+    generate.add_argument("--members", type=_positive("--members", MAX_MEMBERS), required=True,
+                          help=f"how many engineers (1 to {MAX_MEMBERS:,})")
+    generate.add_argument("--days", type=_positive("--days", MAX_DAYS), required=True,
+                          help=f"how many days of usage (1 to {MAX_DAYS:,}), ending by today")
     generate.add_argument("--start", help="first UTC day, YYYY-MM-DD (default: --days ago)")
-    generate.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    generate.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
     generate.add_argument(
         "--admin-api", action="store_true",
         help="also write the Admin API report pages (admin_api/claude_code/DAY/page-N.json)",
@@ -221,15 +322,18 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return args.func(args)
     except UsageError as exc:
-        print(f"analytics: error: {exc}", file=sys.stderr)
+        print(f"analytics: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("analytics: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
+        print(f"analytics: error: {one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         with open_marts(settings.warehouse_path()) as con:
-            if args.viewer:
+            if args.viewer is not None:  # an empty --viewer is refused, never skipped
                 check_viewer(con, args.viewer)
             written = export_marts(con, args.out_dir, args.format)
     except ReportError as exc:

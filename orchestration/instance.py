@@ -64,6 +64,8 @@ def prepare_environment() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     _write_instance_yaml(home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
+    if settings.dagster_storage_url():  # as dagster.yaml reads it, with its driver
+        os.environ["ANALYTICS_DAGSTER_STORAGE_URL"] = settings.dagster_storage_url()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ["ANALYTICS_WAREHOUSE"] = str(settings.warehouse_path())
     os.environ["ANALYTICS_LANDING_DIR"] = str(settings.landing_dir())

@@ -4,6 +4,7 @@ UTC day range, recorded in the Dagster instance (so it shows in the UI), then it
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -13,6 +14,7 @@ from analytics import progress, settings
 from analytics.dates import days_between
 from analytics.errors import UsageError
 from analytics.ingest.loader import date_range_of_landing
+from analytics.report.formatting import printable
 from analytics.summary import LoadCounts, summary_lines
 from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
@@ -47,7 +49,11 @@ def _failure_line(result) -> str:
             # dbt's own summary names the failing model or test; prefer it to the wrapper's line
             detail = [line for line in lines if line.startswith(("Failure in", "Error in", "Runtime Error", "Compilation Error", "Database Error"))]
             reason = (detail or lines or ["unknown error"])[0]
-            return f"step {event.step_key} failed: {reason}"
+            # the library's own errors are one line already: without Dagster's "module.Class: "
+            if error.cls_name:
+                reason = re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", reason)
+            # the message may quote data (a value DuckDB could not cast): printable only
+            return f"step {event.step_key} failed: {printable(reason)}"
     return "the run failed"
 
 
@@ -95,16 +101,29 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     progress.to_stderr()
     _check_privacy_settings()
     warehouse = settings.warehouse_path()
+    explicit_start = settings.partitions_start()
+    latest = datetime.now(UTC).date()
     if start is None or end is None:
+        # the range of the folder's valid records (2020 .. tomorrow, complete lines only), cut
+        # to the days a run can process: a record's clock is not a reason to fail a run
         first, last = _landing_range(landing, warehouse)
         if first is None:
             raise UsageError(f"no telemetry found under {landing / 'otlp'} (give --start and --end)")
+        earliest = partitions_start()
+        if start is None and explicit_start and first < earliest <= last:
+            print(
+                f"analytics run: records before {earliest} are not processed "
+                "(ANALYTICS_PARTITIONS_START)",
+                file=sys.stderr,
+            )
+            first = earliest
+        if end is None and last > latest >= first:
+            last = latest  # records dated tomorrow (a clock ahead) are built tomorrow
         start, end = start or first, end or last
         if start > end:
             raise UsageError(f"--start {start} is after the last day with data, {end}")
     record_start(start)  # the partitions begin at the data's first day (or the asked backfill's)
     earliest = partitions_start()
-    latest = datetime.now(UTC).date()
     if start < earliest:  # only where ANALYTICS_PARTITIONS_START is set
         raise UsageError(
             f"{start} is before the first partition, {earliest} (ANALYTICS_PARTITIONS_START)"

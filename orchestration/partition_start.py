@@ -25,7 +25,7 @@ def _state_path() -> Path:
 
 def recorded_start() -> date | None:
     try:
-        return parse_day(json.loads(_state_path().read_text())["start"])
+        return parse_day(json.loads(_state_path().read_text())["start"], "the recorded partitions start")
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -33,7 +33,7 @@ def recorded_start() -> date | None:
 def partitions_start() -> date:
     explicit = settings.partitions_start()
     if explicit:
-        return parse_day(explicit)
+        return parse_day(explicit, "ANALYTICS_PARTITIONS_START")
     return recorded_start() or datetime.now(UTC).date() - timedelta(days=FALLBACK_DAYS)
 
 

@@ -15,6 +15,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,21 +64,38 @@ def _as_server_user(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args]
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Postgres:
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)")
+def missing_reason() -> str | None:
+    """Why no server can be started here, or None."""
+    if postgres_bin() is None:
+        return "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"
     if os.geteuid() == 0:
         try:
-            owner = pwd.getpwnam("postgres")
+            pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no unprivileged `postgres` user for the server")
+            return "running as root and there is no unprivileged `postgres` user for the server"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with running_server() as server:
+        yield server
+
+
+@contextmanager
+def running_server(durable: bool = False) -> Iterator[Postgres]:
+    """Start a server in a new temporary folder; stop it and remove the folder on exit.
+    Not `durable` (the tests): no fsync, which a throwaway server does not need."""
+    bin_dir = postgres_bin()
+    owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="analytics-pg-"))
     data = root / "data"
     pwfile = root / "pwfile"
     pwfile.write_text(PASSWORD + "\n")
-    if os.geteuid() == 0:
+    if owner is not None:
         os.chmod(root, 0o700)
         os.chown(root, owner.pw_uid, owner.pw_gid)
         os.chown(pwfile, owner.pw_uid, owner.pw_gid)
@@ -88,10 +107,9 @@ def postgres() -> Postgres:
         check=True, capture_output=True,
     )
     port = free_port()
-    options = (
-        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root}"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
         _as_server_user([
             str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"),

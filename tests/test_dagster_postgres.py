@@ -46,10 +46,12 @@ def test_runs_event_logs_and_schedules_land_in_postgres(postgres, env, captures_
         ).fetchall() == [(6, 28, 4)]
 
     # the schedule, turned on as the UI would, is kept in PostgreSQL too
+    # (`dagster` itself, like the deployment's services, is given the URL with its driver)
+    driver_url = storage.replace("postgresql://", "postgresql+psycopg2://")
     started = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "dagster"), "schedule", "start",
          "daily_pipeline_schedule", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env={**env, "ANALYTICS_DAGSTER_STORAGE_URL": driver_url}, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
     )
     assert started.returncode == 0, started.stderr
     with psycopg.connect(storage) as con:
@@ -60,7 +62,7 @@ def test_runs_event_logs_and_schedules_land_in_postgres(postgres, env, captures_
 
 
 def test_sqlite_stays_the_default_and_switches_back(env, tmp_path):
-    from analytics import instance
+    from orchestration import instance
 
     home = Path(env["DAGSTER_HOME"])
     script = (

@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from analytics import instance
 from analytics.ingest.landing_files import discover_otlp_files
+from orchestration import instance
 from tests.conftest import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -83,6 +83,7 @@ def test_services_share_one_instance_file_and_storage():
     for name in ("code", "webserver", "daemon"):
         env = services[name]["environment"]
         assert env["DAGSTER_HOME"] == "/opt/dagster/home"
+        assert env["ANALYTICS_DAGSTER_STORAGE_URL"].startswith("postgresql+psycopg2://")
         assert env["ANALYTICS_DAGSTER_STORAGE_URL"].endswith("@postgres:5432/dagster")
         assert env["ANALYTICS_SERVING_URL"].endswith("@postgres:5432/analytics")
     workspace = yaml.safe_load((DEPLOY / "workspace.yaml").read_text())

@@ -38,11 +38,11 @@ def test_schedule_rebuilds_yesterday_and_the_lookback_days():
 
 
 def test_parse_day_rejects_non_dates():
-    assert parse_day("2026-02-28") == date(2026, 2, 28)
-    with pytest.raises(ValueError, match="not a date that exists"):
-        parse_day("2026-02-30")
+    assert parse_day("2026-02-28", "--start") == date(2026, 2, 28)
+    with pytest.raises(ValueError, match="February 2026 has 28 days"):
+        parse_day("2026-02-30", "--start")
     with pytest.raises(ValueError, match="not a date of the form YYYY-MM-DD"):
-        parse_day("30.02.2026")
+        parse_day("30.02.2026", "--start")
 
 
 @pytest.fixture(scope="module")

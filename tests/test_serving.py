@@ -172,6 +172,11 @@ def test_bi_friendly_column_types(scenario):
 
 
 def test_a_reader_holding_every_mart_does_not_delay_the_run(scenario):
+    print(  # the figures, for `pytest -s`
+        f"run without a reader {scenario['plain_seconds']:.1f}s (publish {scenario['plain_publish']}s), "
+        f"with a reader holding every mart {scenario['held_seconds']:.1f}s "
+        f"(publish {scenario['held_publish']}s)"
+    )
     # the publish step itself: no slower than without the reader, but for noise
     assert scenario["held_publish"] <= scenario["plain_publish"] + 3, scenario
     # the whole run likewise (a shared 2-core machine: a generous margin, far below a wait)

@@ -11,7 +11,10 @@ attempts per request. The sleep function is injectable so tests never sleep.
 The key: it is sent only in the `x-api-key` header, over https (plain http only to a loopback
 host, for tests and local proxies), never across a redirect (redirects are refused, as urllib
 would forward the header to the new host), and it is removed from any text this module puts in
-an exception or a log line.
+an exception, a log line or a page it returns. A gateway in front of the API may echo the key
+back in any body: every text taken from an answer is redacted (`redact`) BEFORE it is cut, so a
+cut never leaves part of the key behind, and a page keeps only the documented fields (`data`,
+`has_more`, `next_page`) with the key scrubbed from every string in them (`scrub`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -47,6 +51,14 @@ KEY_ENV_VAR = "ANTHROPIC_ADMIN_KEY"
 
 RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 EXCERPT_CHARS = 300
+# How much of an error body is read for its message: redacted whole, then cut to EXCERPT_CHARS.
+ERROR_BODY_CHARS = 1 << 20
+REDACTED = "<ANTHROPIC_ADMIN_KEY>"
+# A run of this many characters of the key counts as the key (a part echoed, or cut elsewhere).
+KEY_FRAGMENT_CHARS = 16
+_WORD = re.compile(r"[!-~]+")  # a run of printable ASCII: what a key, or part of one, looks like
+# The documented fields of a usage report answer (sources.md §3); anything else is not kept.
+PAGE_FIELDS = ("data", "has_more", "next_page")
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +70,52 @@ SLEEP: Callable[[float], None] = time.sleep
 
 
 
+def redact(text: str, secrets) -> str:
+    """`text` without any of `secrets`, nor any run of KEY_FRAGMENT_CHARS of their characters.
+
+    Call it on the whole text, before cutting it: the fragment rule also removes a key that was
+    cut by someone else (a gateway, a size limit) and catches it inside a longer word.
+    """
+    for secret in secrets:
+        if not secret:
+            continue
+        text = text.replace(secret, REDACTED)
+        size = min(KEY_FRAGMENT_CHARS, len(secret))
+        windows = {secret[i:i + size] for i in range(len(secret) - size + 1)}
+
+        def fragment(match: re.Match, size=size, windows=windows) -> str:
+            word = match.group(0)
+            for i in range(len(word) - size + 1):
+                if word[i:i + size] in windows:
+                    return REDACTED
+            return word
+
+        text = _WORD.sub(fragment, text)
+    return text
+
+
+def scrub(value, secrets):
+    """A parsed JSON value with every string in it (object keys too) redacted."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {redact(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+def page_to_keep(parsed: dict, secrets) -> bytes:
+    """The body a page is kept as: the documented fields only (a gateway echoing the request
+    headers adds its own), every string scrubbed of the key."""
+    kept = {name: scrub(parsed[name], secrets) for name in PAGE_FIELDS if name in parsed}
+    # ASCII with \u escapes: a lone surrogate escape in a value cannot fail the encoding
+    return (json.dumps(kept, separators=(",", ":")) + "\n").encode("ascii")
+
+
 @dataclass(frozen=True)
 class Page:
-    """One answer of the usage report: the body exactly as received, and its parsed form."""
+    """One answer of the usage report: the body as kept (`page_to_keep`) and its parsed form."""
 
     day: date
     number: int
@@ -150,11 +205,18 @@ class AdminApiClient:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a text this client hands out."""
+        key = getattr(self, "_key", None)
+        return (key,) if key else ()
+
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "<ANTHROPIC_ADMIN_KEY>") if getattr(self, "_key", None) else text
+        return redact(text, self.secrets)
 
     def _excerpt(self, body: bytes) -> str:
-        text = body[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+        """The API's message in an error body, one line: redacted whole first, then cut."""
+        text = body[:ERROR_BODY_CHARS].decode("utf-8", errors="replace")
         try:
             parsed = json.loads(text)
             message = parsed.get("error", {}).get("message") if isinstance(parsed, dict) else None
@@ -162,7 +224,7 @@ class AdminApiClient:
                 text = message
         except (ValueError, AttributeError):
             pass
-        return self._redact(" ".join(text.split())[:EXCERPT_CHARS])
+        return " ".join(self._redact(text).split())[:EXCERPT_CHARS]
 
     def url_for(self, day: date, cursor: str | None = None, limit: int = PAGE_LIMIT) -> str:
         params = {"starting_at": day.isoformat(), "limit": str(limit)}
@@ -255,7 +317,7 @@ class AdminApiClient:
                     return Page(
                         day=day,
                         number=number,
-                        body=body,
+                        body=page_to_keep(parsed, self.secrets),
                         items=len(parsed["data"]),
                         has_more=bool(parsed.get("has_more")),
                         next_page=next_page if isinstance(next_page, str) and next_page else None,

@@ -11,7 +11,10 @@ unnested here, so the dbt staging models are plain SQL:
 
 A page that cannot be read (not JSON, no `data` array, a value of the wrong type) and an item
 that cannot be used (no date, a date that is not its folder's day, an actor without an email or
-key name) go to raw.quarantine with signal `admin_api`; they never stop the load.
+key name) go to raw.quarantine with signal `admin_api`; they never stop the load. A quarantine
+row keeps the reason, never the page's text; an item holding the Admin API key (a gateway
+echoing it) is quarantined as such and stored nowhere, and every reason is redacted before it
+is cut, so the key never reaches a table.
 
 Loading days replaces them: in one transaction the days' rows (and the quarantine rows of their
 folders) are deleted and the kept pages inserted, so a day with no pages left ends up empty and
@@ -31,11 +34,12 @@ from pathlib import Path
 
 from analytics.ingest.raw_schema import create_raw_tables
 
+from .client import redact
 from .pages import ADMIN_API_SUBDIR, kept_pages, relative_name, report_root
 
 SIGNAL = "admin_api"
 DAY_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-EXCERPT_CHARS = 200
+REASON_CHARS = 300
 MAX_PAGE_BYTES = 512 * 1024 * 1024
 
 DATA_TABLES = ("admin_api_usage", "admin_api_tool_actions", "admin_api_model_usage")
@@ -105,6 +109,8 @@ with parsed as (
 select
     *,
     case
+        when len(list_filter($secrets::varchar[], lambda s: contains(item_json, s))) > 0
+            then 'item holds the Admin API key'
         when item."date" is null then 'item has no date'
         when usage_date is null then 'item date is not a date: ' || item."date"
         when usage_date <> folder_day
@@ -116,6 +122,12 @@ select
             then 'unknown actor type: ' || item.actor."type"
     end as reason
 from parsed
+"""
+
+# The key itself is dropped from the staged text as well: nothing below may copy it anywhere.
+FORGET_SECRET_SQL = """
+update _admin_api_checked set item_json = replace(item_json, $secret, '')
+where contains(item_json, $secret)
 """
 
 INSERT_USAGE_SQL = """
@@ -171,9 +183,14 @@ from (
 )
 """
 
+QUARANTINE_INSERT = (
+    "insert into raw.quarantine "
+    "(source_file, source_line, record_index, signal, reason, excerpt, quarantined_at)"
+)
+
 INSERT_ITEM_QUARANTINE_SQL = f"""
-insert into raw.quarantine
-select source_file, 1, item_index, '{SIGNAL}', reason, left(item_json, {EXCERPT_CHARS}), $loaded_at
+{QUARANTINE_INSERT}
+select source_file, 1, item_index, '{SIGNAL}', left(reason, {REASON_CHARS}), null, $loaded_at
 from _admin_api_checked
 where reason is not null
 """
@@ -206,27 +223,22 @@ def create_admin_api_tables(con) -> None:
     create_raw_tables(con)
 
 
-def _first_line(error: Exception, landing_dir: Path) -> str:
-    text = str(error).strip().splitlines()[0].strip() if str(error).strip() else type(error).__name__
-    return text.replace(f"{Path(landing_dir)}/", "")
+def _first_line(error: Exception, landing_dir: Path, secrets) -> str:
+    """DuckDB's message (which may quote a value of the page) redacted whole, then its first line."""
+    text = redact(str(error), secrets).strip()
+    text = text.splitlines()[0].strip() if text else type(error).__name__
+    return text.replace(f"{Path(landing_dir)}/", "")[:REASON_CHARS]
 
 
-def _excerpt(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(EXCERPT_CHARS * 4)
-    except OSError:
-        return ""
-    return head.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
-
-
-def _stage_page(con, landing_dir: Path, day: date, path: Path, page_number: int) -> str | None:
+def _stage_page(
+    con, landing_dir: Path, day: date, path: Path, page_number: int, secrets=()
+) -> str | None:
     """Parse one page into _admin_api_items; the reason it cannot be used, or None."""
     source_file = relative_name(landing_dir, path)
     try:
         con.execute(READ_PAGE_SQL, {"path": str(path)})
     except Exception as error:  # noqa: BLE001 - any parse failure quarantines the page
-        return f"page is not a usage report: {_first_line(error, landing_dir)}"
+        return f"page is not a usage report: {_first_line(error, landing_dir, secrets)}"
     objects, with_data = con.execute(
         "select count(*), count(items) from _admin_api_page"
     ).fetchall()[0]
@@ -251,13 +263,17 @@ def pages_fingerprint(pages: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False) -> AdminApiLoadSummary:
+def load_days(
+    con, landing_dir: Path, days: list[date], *, reload: bool = False, secrets=()
+) -> AdminApiLoadSummary:
     """Replace the given days in the raw admin_api tables with their kept pages.
 
     A day whose pages are the ones it was last loaded from is left as it is (unless `reload`);
-    a day whose pages are gone is emptied.
+    a day whose pages are gone is emptied. `secrets` (the Admin API key, when set) never reach
+    a table: an item holding one is quarantined without its text, reasons are redacted.
     """
     started = time.perf_counter()
+    secrets = [s for s in secrets if s]
     landing_dir = Path(landing_dir)
     create_admin_api_tables(con)
     days = sorted(set(days))
@@ -275,7 +291,7 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
         f"create or replace temp table _admin_api_items (source_file varchar, folder_day date, "
         f"page_number integer, item_index integer, item {ITEM_TYPE}, item_json varchar)"
     )
-    bad_pages: list[tuple[date, str, str, str]] = []
+    bad_pages: list[tuple[date, str, str, None]] = []
     to_load: list[tuple[date, str | None, int]] = []
     for day in days:
         pages = kept_pages(landing_dir, day)
@@ -289,11 +305,13 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
         for path in pages:
             summary.pages_read += 1
             page_number = int(path.stem.split("-", 1)[1])
-            reason = _stage_page(con, landing_dir, day, path, page_number)
+            reason = _stage_page(con, landing_dir, day, path, page_number, secrets)
             if reason is not None:
-                bad_pages.append((day, relative_name(landing_dir, path), reason, _excerpt(path)))
+                bad_pages.append((day, relative_name(landing_dir, path), reason, None))
     summary.days_loaded = [day for day, fingerprint, _ in to_load if fingerprint is not None]
-    con.execute(CHECK_ITEMS_SQL)
+    con.execute(CHECK_ITEMS_SQL, {"secrets": secrets})
+    for secret in secrets:
+        con.execute(FORGET_SECRET_SQL, {"secret": secret})
     con.execute(
         "create or replace temp table _admin_api_days "
         "(day date, prefix varchar, fingerprint varchar, pages integer)"
@@ -335,7 +353,7 @@ def load_days(con, landing_dir: Path, days: list[date], *, reload: bool = False)
         con.execute(INSERT_MODEL_USAGE_SQL, params)
         con.execute(INSERT_ITEM_QUARANTINE_SQL, params)
         con.execute(
-            "insert into raw.quarantine select source_file, 1, null, ?, reason, excerpt, ? "
+            f"{QUARANTINE_INSERT} select source_file, 1, null, ?, reason, excerpt, ? "
             "from _admin_api_bad_pages",
             [SIGNAL, loaded_at],
         )

@@ -2,7 +2,7 @@
 
 Layout, one folder per UTC day:
 
-    {landing}/admin_api/claude_code/YYYY-MM-DD/page-1.json, page-2.json, ...  (bodies as received)
+    {landing}/admin_api/claude_code/YYYY-MM-DD/page-1.json, page-2.json, ...  (data, has_more, next_page)
     {landing}/admin_api/claude_code/YYYY-MM-DD/_complete.json                  (pages, fetched_at)
 
 `_complete.json` says the day was fetched whole after it had settled (the API includes only data
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from .client import AdminApiClient, AdminApiRequestError, AdminApiUnavailableError
+from .client import AdminApiClient, AdminApiRequestError, AdminApiUnavailableError, redact
 
 ADMIN_API_SUBDIR = Path("admin_api") / "claude_code"
 MARKER_NAME = "_complete.json"
@@ -218,15 +218,15 @@ def fetch_missing_days(
             try:
                 pages, items, final = fetch_day(client, landing_dir, day, now=now, settle=settle)
             except AdminApiRequestError as error:
-                summary.days_failed[day] = str(error)
-                log.warning(f"Admin API: {day} not fetched: {error}")
+                summary.days_failed[day] = reason = redact(str(error), client.secrets)
+                log.warning(f"Admin API: {day} not fetched: {reason}")
                 continue
             except AdminApiUnavailableError as error:
-                summary.days_failed[day] = str(error)
+                summary.days_failed[day] = reason = redact(str(error), client.secrets)
                 for later in days[position + 1:]:
                     if later <= today and (refetch or not is_complete(landing_dir, later)):
                         summary.days_failed[later] = f"not attempted: the API failed for {day}"
-                log.warning(f"Admin API: {day} not fetched, stopping: {error}")
+                log.warning(f"Admin API: {day} not fetched, stopping: {reason}")
                 break
             summary.days_fetched.append(day)
             summary.pages += pages

@@ -10,25 +10,27 @@ from datetime import UTC, datetime
 
 RECONCILIATION_SQL = """
 with points as (
-    select source_file, count(*) as n from raw.otlp_metric_points group by source_file
+    select source_file, coalesce(source_generation, 1) as generation, count(*) as n
+    from raw.otlp_metric_points group by all
 ),
 events as (
-    select source_file, count(*) as n from raw.otlp_log_records group by source_file
+    select source_file, coalesce(source_generation, 1) as generation, count(*) as n
+    from raw.otlp_log_records group by all
 ),
 quarantined as (
-    select source_file,
+    select source_file, coalesce(source_generation, 1) as generation,
         count(*) filter (where record_index is null) as lines,
         count(*) filter (where record_index is not null) as records
-    from raw.quarantine group by source_file
+    from raw.quarantine where signal is distinct from 'admin_api' group by all
 )
-select f.source_file
+select distinct f.source_file
 from raw.landed_files f
-left join points p using (source_file)
-left join events e using (source_file)
-left join quarantined q using (source_file)
-where f.lines_read <> f.lines_loaded + f.lines_quarantined
-   or f.lines_quarantined <> coalesce(q.lines, 0)
-   or f.records_quarantined <> coalesce(q.records, 0)
+left join points p using (source_file, generation)
+left join events e using (source_file, generation)
+left join quarantined q using (source_file, generation)
+where f.lines_read <> f.lines_loaded + f.lines_quarantined + coalesce(f.blank_lines, 0)
+   or f.lines_quarantined + f.records_quarantined
+      <> coalesce(q.lines, 0) + coalesce(q.records, 0) + coalesce(f.quarantine_rows_not_stored, 0)
    or f.metric_points <> coalesce(p.n, 0)
    or f.log_records <> coalesce(e.n, 0)
 order by 1
@@ -43,6 +45,9 @@ class Reconciliation:
     lines_read: int
     lines_loaded: int
     lines_quarantined: int
+    blank_lines: int
+    lines_repaired: int
+    quarantine_rows_not_stored: int
 
     @property
     def quarantined_total(self) -> int:
@@ -55,8 +60,10 @@ def reconcile(con) -> Reconciliation:
     ).fetchall()
     mismatched = [name for (name,) in con.execute(RECONCILIATION_SQL).fetchall()]
     totals = con.execute(
-        "select count(*), coalesce(sum(lines_read), 0), coalesce(sum(lines_loaded), 0), "
-        "coalesce(sum(lines_quarantined), 0) from raw.landed_files"
+        "select count(distinct source_file), coalesce(sum(lines_read), 0), "
+        "coalesce(sum(lines_loaded), 0), coalesce(sum(lines_quarantined), 0), "
+        "coalesce(sum(blank_lines), 0), coalesce(sum(lines_repaired), 0), "
+        "coalesce(sum(quarantine_rows_not_stored), 0) from raw.landed_files"
     ).fetchall()[0]
     return Reconciliation(reasons, mismatched, *totals)
 

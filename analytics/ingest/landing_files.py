@@ -1,154 +1,377 @@
-"""The landing folder: which OTLP files are there, which are new or changed, and their lines."""
+"""The landing folder: which OTLP files are there, and their lines, framed safely.
+
+Lines are framed here, in Python, streaming: a line longer than the limit is counted and
+hashed while it is discarded, never held whole (a 1 MB gzip can inflate to one 1 GiB line);
+blank lines are counted, not handed on; invalid UTF-8 and lone UTF-16 surrogate escapes are
+replaced by U+FFFD so the rest of the line still loads; a UTF-8 BOM at the start is skipped.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
+import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from analytics import settings
 from analytics.errors import LandingDirError, UnreadableTail
+from analytics.ingest.walk import FoundFile, Skipped, open_regular, walk_regular_files
 
 OTLP_SUBDIR = "otlp"
-OTLP_SUFFIXES = (".jsonl", ".jsonl.gz")
+# `x.jsonl`, `x.jsonl.gz`, and logrotate's `x.jsonl.1`, `x.jsonl.1.gz`, `x.jsonl-20261124(.gz)`
+OTLP_NAME = re.compile(r"\.jsonl(?:\.[0-9]+|-[^/]+?)?(?:\.gz)?$")
 # Lines are handed to DuckDB in chunks of about this many bytes, so memory stays flat in file size.
 CHUNK_BYTES = 64 * 1024 * 1024
+# Raw bytes read and inflated bytes produced per step: a gzip bomb inflates a block at a time.
+BLOCK_BYTES = 4 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+BLANK = b" \t\r"
 
 
 
-@dataclass(frozen=True)
-class LandedFile:
-    path: Path
-    relative_path: str
-    size_bytes: int
-    mtime_ns: int
+
+LandedFile = FoundFile
 
 
-def discover_otlp_files(landing_dir: Path) -> list[LandedFile]:
-    """Every `otlp/**/*.jsonl` and `*.jsonl.gz` under the landing folder, in a stable order."""
+def is_otlp_name(name: str) -> bool:
+    return bool(OTLP_NAME.search(name)) and not name.startswith(".")
+
+
+def discover_otlp_files(landing_dir: Path, skipped: list[Skipped] | None = None) -> list[LandedFile]:
+    """Every OTLP file under `otlp/` of the landing folder (see walk.py), in a stable order.
+
+    What was not read (FIFOs, devices, links leaving the folder, loops) is added to `skipped`.
+    """
     if not landing_dir.is_dir():
         raise LandingDirError(f"landing folder not found: {landing_dir}")
     root = landing_dir / OTLP_SUBDIR
     if not root.is_dir():
         return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(OTLP_SUFFIXES):
-                continue
-            path = Path(dirpath) / name
-            stat = path.stat()
-            found.append(
-                LandedFile(
-                    path=path,
-                    relative_path=path.relative_to(landing_dir).as_posix(),
-                    size_bytes=stat.st_size,
-                    mtime_ns=stat.st_mtime_ns,
-                )
-            )
+    found, not_read = walk_regular_files(landing_dir, root, is_otlp_name, settings.listing_seconds())
+    if skipped is not None:
+        skipped.extend(not_read)
     return found
 
 
-def content_hash(path: Path) -> str:
-    """BLAKE2b of the file's bytes as stored (compressed files are hashed compressed)."""
+def content_hash(path: Path, limit: int | None = None, *, regular_only: bool = False) -> str:
+    """BLAKE2b of the file's first `limit` bytes (all without), compressed files compressed.
+
+    With `regular_only` (landed OTLP files), the file is opened as walk.open_regular does: no
+    last-component link followed, no FIFO or device read.
+    """
     digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+    left = limit
+    with open_regular(path) if regular_only else path.open("rb") as handle:
+        while left is None or left > 0:
+            block = handle.read(1 << 20 if left is None else min(1 << 20, left))
+            if not block:
+                break
             digest.update(block)
+            if left is not None:
+                left -= len(block)
     return digest.hexdigest()
 
 
-def read_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
-    """The file's bytes in blocks, gunzipped for .gz (concatenated members included).
+
+
+def _raw_blocks(handle, limit: int | None) -> Iterator[bytes]:
+    left = limit
+    while left is None or left > 0:
+        block = handle.read(BLOCK_BYTES if left is None else min(BLOCK_BYTES, left))
+        if not block:
+            return
+        if left is not None:
+            left -= len(block)
+        yield block
+
+
+def read_blocks(
+    path: Path, limit: int | None = None, compressed: bool | None = None
+) -> Iterator[bytes]:
+    """The file's bytes in blocks of at most BLOCK_BYTES, gunzipped for .gz (concatenated
+    members included), reading at most `limit` stored bytes.
 
     A truncated or corrupt gzip stream yields everything before the damage, then raises
     UnreadableTail.
     """
-    with path.open("rb") as handle:
-        if not path.name.endswith(".gz"):
-            yield from iter(lambda: handle.read(block_bytes), b"")
+    with open_regular(path) as handle:
+        if not (path.name.endswith(".gz") if compressed is None else compressed):
+            yield from _raw_blocks(handle, limit)
             return
         inflater = zlib.decompressobj(wbits=31)
         in_member = False
-        for compressed in iter(lambda: handle.read(block_bytes), b""):
-            while compressed:
-                in_member = True
+        for data in _raw_blocks(handle, limit):
+            while True:
+                if data:
+                    in_member = True
                 try:
-                    out = inflater.decompress(compressed)
+                    out = inflater.decompress(data, BLOCK_BYTES)
                 except zlib.error as exc:
                     raise UnreadableTail(f"corrupt gzip data: {exc}") from None
                 if out:
                     yield out
                 if inflater.eof:
-                    compressed = inflater.unused_data
+                    data = inflater.unused_data
                     inflater = zlib.decompressobj(wbits=31)
                     in_member = False
-                else:
-                    compressed = b""
+                    if not data:
+                        break
+                    continue
+                data = inflater.unconsumed_tail
+                if not data and len(out) < BLOCK_BYTES:
+                    break
         if in_member:
             raise UnreadableTail("gzip stream ends before its end marker (truncated file)")
 
 
+@dataclass
+class FileStats:
+    """What framing counted in one file: every line, blank ones, repaired ones."""
 
-def iter_line_chunks(files: list[LandedFile], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
-    """Arrow tables of (source_file, line_no, raw, read_error) covering every line of the files.
+    lines_read: int = 0
+    blank_lines: int = 0
+    lines_repaired: int = 0
 
-    Blank lines are included so that line numbers and counts are exact; line numbers are
-    1-based, and a final newline does not start another line. When the end of a compressed
-    file cannot be read, what was read is kept and one more line stands for the unreadable
-    rest, with read_error saying why.
+
+@dataclass
+class Line:
+    number: int
+    data: bytes | None  # None when the line was too long (only its length and hash are kept)
+    length: int
+    digest: str | None = None
+
+
+class _Oversize:
+    """A line being discarded: its length, and the MD5 of its first `budget` bytes."""
+
+    def __init__(self, budget: int):
+        self.length = 0
+        self.budget = budget
+        self.md5 = hashlib.md5()
+
+    def update(self, data: bytes) -> None:
+        self.length += len(data)
+        if self.budget > 0:
+            self.md5.update(data[: self.budget])
+            self.budget -= len(data)
+
+
+def frame_lines(
+    blocks: Iterator[bytes], max_bytes: int, counts: FileStats, drop_partial_tail: bool = False
+) -> Iterator[Line]:
+    """The non-blank lines of a byte stream, each at most `max_bytes` long, or reported by its
+    length and the MD5 of its first `max_bytes` bytes; blank lines and all lines are counted
+    in `counts`. Numbers are 1-based; a final newline does not start another line.
+
+    With `drop_partial_tail` (a plain file, which a receiver or collector appends to), an
+    unterminated last line that is not JSON is a write in progress, or one cut short and never
+    acknowledged: it is neither read nor counted; the file is read again, whole, once it grows.
     """
-    names: list[str] = []
-    numbers: list[int] = []
-    lines: list[bytes] = []
-    errors: list[str | None] = []
-    size = 0
+    number = 0
+    pending: list[bytes] = []
+    pending_len = 0
+    oversize: _Oversize | None = None
+    first = True
 
-    def add(name: str, number: int, line: bytes, error: str | None = None) -> None:
-        nonlocal size
-        names.append(name)
-        numbers.append(number)
-        lines.append(line)
-        errors.append(error)
-        size += len(line)
+    def finish(part: bytes) -> Line | None:
+        """The line made of what is pending and `part`, or None when it is blank."""
+        nonlocal pending, pending_len, oversize
+        if oversize is not None:
+            oversize.update(part)
+            line = Line(number, None, oversize.length, oversize.md5.hexdigest())
+            oversize = None
+            return line
+        if pending:
+            pending.append(part)
+            part = b"".join(pending)
+            pending, pending_len = [], 0
+        if len(part) > max_bytes:
+            return Line(number, None, len(part), hashlib.md5(part[:max_bytes]).hexdigest())
+        if not part.strip(BLANK):
+            counts.blank_lines += 1
+            return None
+        return Line(number, part, len(part))
 
-    def flush() -> pa.Table:
-        nonlocal names, numbers, lines, errors, size
-        table = pa.table(
+    try:
+        for block in blocks:
+            if first:
+                first = False
+                block = block.removeprefix(BOM)
+            if b"\n" in block:
+                parts = block.split(b"\n")
+                last = parts.pop()
+                number += 1
+                line = finish(parts[0])
+                if line is not None:
+                    yield line
+                for part in parts[1:]:
+                    number += 1
+                    if not part:
+                        counts.blank_lines += 1
+                        continue
+                    line = finish(part)
+                    if line is not None:
+                        yield line
+            else:
+                last = block
+            if last:
+                if oversize is not None:
+                    oversize.update(last)
+                    continue
+                pending.append(last)
+                pending_len += len(last)
+                if pending_len > max_bytes:
+                    oversize = _Oversize(max_bytes)
+                    for piece in pending:
+                        oversize.update(piece)
+                    pending, pending_len = [], 0
+        if oversize is None and pending and drop_partial_tail and _partial(b"".join(pending)):
+            pending = []  # a write in progress: read with the rest once the file grows
+        if oversize is not None or pending:
+            number += 1
+            line = finish(b"")
+            if line is not None:
+                yield line
+    finally:
+        counts.lines_read += number  # also when the stream breaks off
+
+
+# a \\uD800-\\uDFFF escape and the backslashes before it (an even run escapes the backslash)
+_SURROGATE = re.compile(r"(\\+)u([dD][0-9a-fA-F]{3})")
+
+
+def repair_surrogates(text: str) -> tuple[str, int]:
+    """`text` with every unpaired UTF-16 surrogate escape replaced by `\\ufffd`; how many."""
+    out: list[str] = []
+    position = 0
+    repairs = 0
+    matches = [m for m in _SURROGATE.finditer(text) if len(m.group(1)) % 2 == 1]
+    i = 0
+    while i < len(matches):
+        match = matches[i]
+        unit = int(match.group(2), 16)
+        if 0xD800 <= unit <= 0xDBFF and i + 1 < len(matches):
+            following = matches[i + 1]
+            low = int(following.group(2), 16)
+            if following.start() == match.end() and len(following.group(1)) == 1 and 0xDC00 <= low <= 0xDFFF:
+                i += 2  # a valid pair
+                continue
+        if 0xD800 <= unit <= 0xDFFF:
+            start = match.end() - 6
+            out.append(text[position:start])
+            out.append("\\ufffd")
+            position = match.end()
+            repairs += 1
+        i += 1
+    if not repairs:
+        return text, 0
+    out.append(text[position:])
+    return "".join(out), repairs
+
+
+def repair_line(data: bytes) -> tuple[bytes, bool]:
+    """The line as valid UTF-8, bad bytes and lone surrogate escapes replaced by U+FFFD;
+    whether it was repaired. Clean lines (nearly all) are returned as they are, undecoded."""
+    surrogate = b"\\ud" in data or b"\\uD" in data
+    if data.isascii() and not surrogate:
+        return data, False
+    try:
+        text = data.decode("utf-8")
+        repaired = False
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        repaired = True
+    if surrogate:
+        text, repairs = repair_surrogates(text)
+        repaired = repaired or repairs > 0
+    return (text.encode("utf-8"), True) if repaired else (data, False)
+
+
+@dataclass
+class _Chunk:
+    names: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    texts: list[bytes | None] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    reasons: list[str | None] = field(default_factory=list)
+    details: list[str | None] = field(default_factory=list)
+    digests: list[str | None] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, name, number, text, length, reason=None, detail=None, digest=None) -> None:
+        self.names.append(name)
+        self.numbers.append(number)
+        self.texts.append(text)
+        self.lengths.append(length)
+        self.reasons.append(reason)
+        self.details.append(detail)
+        self.digests.append(digest)
+        self.size += length if text is not None else 0
+
+    def table(self) -> pa.Table:
+        return pa.table(
             {
-                "source_file": pa.array(names, pa.string()),
-                "line_no": pa.array(numbers, pa.int32()),
-                "raw": pa.array(lines, pa.binary()),
-                "read_error": pa.array(errors, pa.string()),
+                "source_file": pa.array(self.names, pa.string()),
+                "line_no": pa.array(self.numbers, pa.int32()),
+                "raw": pa.array(self.texts, pa.binary()),
+                "line_bytes": pa.array(self.lengths, pa.int64()),
+                "read_reason": pa.array(self.reasons, pa.string()),
+                "read_detail": pa.array(self.details, pa.string()),
+                "read_hash": pa.array(self.digests, pa.string()),
             }
         )
-        names, numbers, lines, errors, size = [], [], [], [], 0
-        return table
 
+
+def iter_line_chunks(
+    files: list[LandedFile],
+    stats: dict[str, FileStats],
+    chunk_bytes: int = CHUNK_BYTES,
+    max_line_bytes: int | None = None,
+) -> Iterator[pa.Table]:
+    """Arrow tables of the files' non-blank lines: (source_file, line_no, raw, line_bytes,
+    read_reason, read_detail, read_hash); `stats` gets each file's counts.
+
+    A line too long to parse comes with no text and read_reason `line_too_long`. When a file
+    cannot be opened, or the end of a compressed file cannot be read, what was read is kept and
+    one more line stands for the rest, with read_reason and read_detail saying why.
+    """
+    limit = max_line_bytes or settings.max_line_bytes()
+    chunk = _Chunk()
     for landed in files:
-        line_no = 0
-        pending = b""
-        error = None
+        counts = stats.setdefault(landed.relative_path, FileStats())
+        name = landed.relative_path
         try:
-            for block in read_blocks(landed.path, min(chunk_bytes, 8 << 20)):
-                parts = (pending + block).split(b"\n")
-                pending = parts.pop()
-                for part in parts:
-                    line_no += 1
-                    add(landed.relative_path, line_no, part)
-                if size >= chunk_bytes:
-                    yield flush()
+            blocks = read_blocks(landed.path, landed.size_bytes, name.endswith(".gz"))
+            for line in frame_lines(blocks, limit, counts, drop_partial_tail=not name.endswith(".gz")):
+                if line.data is None:
+                    chunk.add(name, line.number, None, line.length, "line_too_long",
+                              f"{line.length} bytes, above {limit}", line.digest)
+                else:
+                    data, repaired = repair_line(line.data)
+                    counts.lines_repaired += repaired
+                    chunk.add(name, line.number, data, line.length)
+                if chunk.size >= chunk_bytes:
+                    yield chunk.table()
+                    chunk = _Chunk()
         except UnreadableTail as exc:
-            error = str(exc)
+            counts.lines_read += 1
+            chunk.add(name, counts.lines_read, None, 0, "unreadable_file_tail", str(exc))
         except OSError as exc:
-            error = f"unreadable file: {exc}"
-        if pending or error:
-            line_no += 1
-            add(landed.relative_path, line_no, pending, error)
-    if lines:
-        yield flush()
+            counts.lines_read += 1
+            chunk.add(name, counts.lines_read, None, 0, "unreadable_file", exc.strerror or str(exc))
+    if chunk.names:
+        yield chunk.table()
+
+
+def _partial(line: bytes) -> bool:
+    """Whether an unterminated last line is cut short: every complete OTLP line is JSON."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return True
+    return False

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from analytics.ingest.landing_files import LandedFile, discover_otlp_files
-from analytics.ingest.loader import time_range_of_file
+from analytics.ingest.loader import possible_time_bounds, time_range_of_file
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class LandingChanges:
 
     def days(self) -> tuple[date, date] | None:
         """First and last UTC day of the changed files' records, or None when none is dated."""
-        found = [r for r in (time_range_of_file(f) for f in self.files) if r is not None]
+        bounds = possible_time_bounds()
+        found = [r for r in (time_range_of_file(f, bounds) for f in self.files) if r is not None]
         if not found:
             return None
         low = min(r[0] for r in found)

@@ -1,21 +1,29 @@
-"""Load landed OTLP files into the raw tables: each new or changed file once, whole, atomically."""
+"""Load landed OTLP files into the raw tables: each new or changed file once, atomically.
+
+A file's content is tracked by *generation* (raw_schema.py): a file that grew with its loaded
+bytes unchanged is loaded again whole as the same generation; a file that shrank, was
+truncated or replaced becomes a new generation and the rows of the earlier ones stay. So
+logrotate's `copytruncate` (the live file emptied, its copy under a new name) or a collector
+that rewrites a file never erases what was loaded; dbt's de-duplication drops the records the
+copy delivers a second time.
+"""
 
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
 from analytics import settings
-from analytics.errors import RosterError
 from analytics.failpoints import failpoint
 
 from . import otlp_sql
 from .landing_files import (
+    FileStats,
     LandedFile,
     UnreadableTail,
     content_hash,
@@ -28,6 +36,23 @@ from .raw_schema import create_raw_tables
 # Files are loaded in transactions of about this many bytes: a crash loses at most one batch,
 # which the next run loads again.
 RAW_TABLES_BY_FILE = ("otlp_metric_points", "otlp_log_records", "quarantine")
+# Record times before this day are impossible for Claude Code telemetry (a clock at zero).
+EARLIEST_RECORD_DAY = date(2020, 1, 1)
+UNREADABLE = "unreadable:"
+
+
+def possible_days(today: date | None = None) -> tuple[date, date]:
+    """The first and last UTC day a record may have: 2020-01-01 .. tomorrow."""
+    today = today or datetime.now(UTC).date()
+    return EARLIEST_RECORD_DAY, today + timedelta(days=1)
+
+
+def possible_time_bounds(today: date | None = None) -> tuple[int, int]:
+    """possible_days as nanoseconds since the epoch, inclusive start, exclusive end."""
+    first, last = possible_days(today)
+    epoch = date(1970, 1, 1)
+    day_ns = 86_400 * 10**9
+    return (first - epoch).days * day_ns, ((last - epoch).days + 1) * day_ns
 
 
 @dataclass
@@ -35,7 +60,10 @@ class LoadSummary:
     files_found: int = 0
     files_loaded: int = 0
     files_unchanged: int = 0
+    new_generations: int = 0
     lines_read: int = 0
+    blank_lines: int = 0
+    lines_repaired: int = 0
     lines_quarantined: int = 0
     metric_points: int = 0
     log_records: int = 0
@@ -44,21 +72,43 @@ class LoadSummary:
     max_usage_date: date | None = None
     seconds: float = 0.0
     loaded_files: list[str] = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     @property
     def quarantined(self) -> int:
         return self.lines_quarantined + self.records_quarantined
 
 
-def _manifest(con) -> dict[str, tuple[int, int, str]]:
+@dataclass(frozen=True)
+class Planned:
+    """A file to load: its content hash, the generation its rows get, and whether the rows
+    of that generation are replaced (the same content grown, a reload, an unreadable retry)."""
+
+    landed: LandedFile
+    digest: str
+    generation: int
+    replace: bool
+
+
+def _manifest(con) -> dict[str, tuple[int, int, int, str]]:
+    """The latest generation of every known file: (generation, size, mtime, hash)."""
     rows = con.execute(
-        "select source_file, size_bytes, mtime_ns, content_hash from raw.landed_files"
+        "select source_file, generation, size_bytes, mtime_ns, content_hash from raw.landed_files "
+        "qualify generation = max(generation) over (partition by source_file)"
     ).fetchall()
-    return {name: (size, mtime, digest) for name, size, mtime, digest in rows}
+    return {name: (gen, size, mtime, digest) for name, gen, size, mtime, digest in rows}
+
+
+def _hash(landed: LandedFile, limit: int | None = None) -> str:
+    try:
+        size = landed.size_bytes if limit is None else limit
+        return content_hash(landed.path, size, regular_only=True)
+    except OSError as exc:
+        return UNREADABLE + (exc.strerror or str(exc))
 
 
 def files_to_load(con, files: list[LandedFile], reload_window: tuple[date, date] | None = None):
-    """Split landed files into (to_load with their hashes, unchanged).
+    """Split landed files into (to_load as Planned, unchanged).
 
     A file is loaded when it is new, or its size or content changed since it was loaded. With
     `reload_window` (inclusive start, exclusive end), files known to hold records of those days
@@ -70,41 +120,55 @@ def files_to_load(con, files: list[LandedFile], reload_window: tuple[date, date]
         overlapping = {
             name
             for (name,) in con.execute(
-                "select source_file from raw.landed_files "
+                "select distinct source_file from raw.landed_files "
                 "where min_usage_date < ? and max_usage_date >= ?",
                 [reload_window[1], reload_window[0]],
             ).fetchall()
         }
-    to_load: list[tuple[LandedFile, str]] = []
+    to_load: list[Planned] = []
     unchanged: list[LandedFile] = []
     for landed in files:
-        known = manifest.get(landed.relative_path)
-        if known is not None and landed.relative_path not in overlapping:
-            size, mtime, digest = known
-            if size == landed.size_bytes and mtime == landed.mtime_ns:
-                unchanged.append(landed)
-                continue
-            new_digest = content_hash(landed.path)
-            if size == landed.size_bytes and new_digest == digest:
-                con.execute(
-                    "update raw.landed_files set mtime_ns = ? where source_file = ?",
-                    [landed.mtime_ns, landed.relative_path],
-                )
-                unchanged.append(landed)
-                continue
-            to_load.append((landed, new_digest))
+        name = landed.relative_path
+        known = manifest.get(name)
+        if known is None:
+            to_load.append(Planned(landed, _hash(landed), 1, False))
+            continue
+        generation, size, mtime, digest = known
+        forced = name in overlapping
+        was_unreadable = digest.startswith(UNREADABLE)
+        if not forced and not was_unreadable and (size, mtime) == (landed.size_bytes, landed.mtime_ns):
+            unchanged.append(landed)
+            continue
+        new_digest = _hash(landed)
+        if not forced and size == landed.size_bytes and new_digest == digest and not was_unreadable:
+            con.execute(
+                "update raw.landed_files set mtime_ns = ? where source_file = ? and generation = ?",
+                [landed.mtime_ns, name, generation],
+            )
+            unchanged.append(landed)
+            continue
+        if was_unreadable and new_digest == digest:
+            unchanged.append(landed)  # still unreadable: its quarantine row stands
+            continue
+        grown = (
+            not new_digest.startswith(UNREADABLE)
+            and landed.size_bytes >= size
+            and (new_digest if landed.size_bytes == size else _hash(landed, size)) == digest
+        )
+        if was_unreadable or grown:
+            to_load.append(Planned(landed, new_digest, generation, True))
         else:
-            to_load.append((landed, content_hash(landed.path)))
+            to_load.append(Planned(landed, new_digest, generation + 1, False))
     return to_load, unchanged
 
 
-def _batches(to_load: list[tuple[LandedFile, str]]):
+def _batches(to_load: list[Planned]):
     batch_bytes = settings.ingest_batch_bytes()
-    batch: list[tuple[LandedFile, str]] = []
+    batch: list[Planned] = []
     size = 0
     for item in to_load:
         batch.append(item)
-        size += item[0].size_bytes
+        size += item.landed.size_bytes
         if size >= batch_bytes:
             yield batch
             batch, size = [], 0
@@ -112,15 +176,63 @@ def _batches(to_load: list[tuple[LandedFile, str]]):
         yield batch
 
 
-def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) -> None:
-    names = [landed.relative_path for landed, _ in batch]
+STORED_QUARANTINE_SQL = """
+create or replace temp table _quarantine_stored as
+select q.source_file, count(*) as n
+from raw.quarantine q
+join _batch_files f
+    on q.source_file = f.source_file and coalesce(q.source_generation, 1) = f.generation
+where q.signal is distinct from 'admin_api'
+group by all
+"""
+
+MANIFEST_SQL = """
+insert or replace into raw.landed_files by name
+select
+    h.source_file, h.generation, h.size_bytes, h.mtime_ns, h.content_hash,
+    s.lines_read, coalesce(c.lines_loaded, 0) as lines_loaded,
+    coalesce(c.lines_quarantined, 0) as lines_quarantined,
+    coalesce(c.metric_points, 0) as metric_points, coalesce(c.log_records, 0) as log_records,
+    coalesce(c.records_quarantined, 0) as records_quarantined,
+    c.min_usage_date, c.max_usage_date,
+    coalesce(f.first_loaded_at, current_timestamp::timestamp) as first_loaded_at,
+    current_timestamp::timestamp as last_loaded_at,
+    s.blank_lines, s.lines_repaired,
+    coalesce(c.lines_quarantined, 0) + coalesce(c.records_quarantined, 0) - coalesce(q.n, 0)
+        as quarantine_rows_not_stored
+from _batch_hashes h
+join _file_stats s using (source_file)
+left join (
+    select source_file, sum(lines_loaded) as lines_loaded,
+        sum(lines_quarantined) as lines_quarantined, sum(metric_points) as metric_points,
+        sum(log_records) as log_records, sum(records_quarantined) as records_quarantined,
+        min(min_usage_date) as min_usage_date, max(max_usage_date) as max_usage_date
+    from _file_counts group by source_file
+) c using (source_file)
+left join _quarantine_stored q using (source_file)
+left join raw.landed_files f on f.source_file = h.source_file and f.generation = h.generation
+"""
+
+
+def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
+    names = [p.landed.relative_path for p in batch]
+    stats: dict[str, FileStats] = {}
     con.execute("begin transaction")
     try:
-        con.execute("create or replace temp table _batch_files (source_file varchar)")
-        con.executemany("insert into _batch_files values (?)", [[n] for n in names])
+        con.execute(
+            "create or replace temp table _batch_files "
+            "(source_file varchar, generation integer, replace boolean)"
+        )
+        con.executemany(
+            "insert into _batch_files values (?, ?, ?)",
+            [[p.landed.relative_path, p.generation, p.replace] for p in batch],
+        )
         for table in RAW_TABLES_BY_FILE:
             con.execute(
-                f"delete from raw.{table} where source_file in (select source_file from _batch_files)"
+                f"delete from raw.{table} t using _batch_files f "
+                "where t.source_file = f.source_file and f.replace "
+                "and coalesce(t.source_generation, 1) = f.generation"
+                + (" and t.signal is distinct from 'admin_api'" if table == "quarantine" else "")
             )
         con.execute(
             "create or replace temp table _file_counts ("
@@ -128,7 +240,9 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
             "metric_points bigint, log_records bigint, records_quarantined bigint,"
             "min_usage_date date, max_usage_date date)"
         )
-        for chunk in iter_line_chunks([landed for landed, _ in batch]):
+        con.execute(STORED_QUARANTINE_SQL)
+        insert_quarantine = otlp_sql.insert_quarantine_sql(settings.quarantine_rows_per_file())
+        for chunk in iter_line_chunks([p.landed for p in batch], stats):
             # Small record batches let DuckDB parse the JSON on every core.
             con.register("_batch_lines", pa.Table.from_batches(chunk.to_batches(max_chunksize=256)))
             con.execute(otlp_sql.CLASSIFY_LINES_SQL)
@@ -137,34 +251,36 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
             con.execute(otlp_sql.EXPLODE_LOGS_SQL)
             con.execute(otlp_sql.INSERT_POINTS_SQL)
             con.execute(otlp_sql.INSERT_EVENTS_SQL)
-            con.execute(otlp_sql.INSERT_QUARANTINE_SQL)
+            con.execute(insert_quarantine)
+            con.execute(STORED_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
             failpoint("ingest.mid_batch")
-        con.execute("create or replace temp table _batch_hashes (source_file varchar, size_bytes bigint, mtime_ns bigint, content_hash varchar)")
+        con.execute(
+            "create or replace temp table _batch_hashes (source_file varchar, generation integer, "
+            "size_bytes bigint, mtime_ns bigint, content_hash varchar)"
+        )
         con.executemany(
-            "insert into _batch_hashes values (?, ?, ?, ?)",
-            [[landed.relative_path, landed.size_bytes, landed.mtime_ns, digest] for landed, digest in batch],
+            "insert into _batch_hashes values (?, ?, ?, ?, ?)",
+            [
+                [p.landed.relative_path, p.generation, p.landed.size_bytes, p.landed.mtime_ns, p.digest]
+                for p in batch
+            ],
         )
         con.execute(
-            """
-            insert or replace into raw.landed_files
-            select
-                h.source_file, h.size_bytes, h.mtime_ns, h.content_hash,
-                coalesce(sum(c.lines_read), 0), coalesce(sum(c.lines_loaded), 0),
-                coalesce(sum(c.lines_quarantined), 0), coalesce(sum(c.metric_points), 0),
-                coalesce(sum(c.log_records), 0), coalesce(sum(c.records_quarantined), 0),
-                min(c.min_usage_date), max(c.max_usage_date),
-                coalesce(any_value(f.first_loaded_at), current_timestamp::timestamp),
-                current_timestamp::timestamp
-            from _batch_hashes h
-            left join _file_counts c using (source_file)
-            left join raw.landed_files f using (source_file)
-            group by h.source_file, h.size_bytes, h.mtime_ns, h.content_hash
-            """
+            "create or replace temp table _file_stats "
+            "(source_file varchar, lines_read bigint, blank_lines bigint, lines_repaired bigint)"
         )
+        con.executemany(
+            "insert into _file_stats values (?, ?, ?, ?)",
+            [
+                [name, s.lines_read, s.blank_lines, s.lines_repaired]
+                for name, s in ((n, stats.get(n, FileStats())) for n in names)
+            ],
+        )
+        con.execute(MANIFEST_SQL)
         totals = con.execute(
             """
-            select sum(lines_read), sum(lines_quarantined), sum(metric_points), sum(log_records),
+            select sum(lines_quarantined), sum(metric_points), sum(log_records),
                 sum(records_quarantined), min(min_usage_date), max(max_usage_date)
             from _file_counts
             """
@@ -174,10 +290,13 @@ def _load_batch(con, batch: list[tuple[LandedFile, str]], summary: LoadSummary) 
     except BaseException:
         con.execute("rollback")
         raise
-    lines, bad_lines, points, events, bad_records, min_d, max_d = totals
+    bad_lines, points, events, bad_records, min_d, max_d = totals
     summary.files_loaded += len(batch)
+    summary.new_generations += sum(1 for p in batch if p.generation > 1 and not p.replace)
     summary.loaded_files.extend(names)
-    summary.lines_read += lines or 0
+    summary.lines_read += sum(s.lines_read for s in stats.values())
+    summary.blank_lines += sum(s.blank_lines for s in stats.values())
+    summary.lines_repaired += sum(s.lines_repaired for s in stats.values())
     summary.lines_quarantined += bad_lines or 0
     summary.metric_points += points or 0
     summary.log_records += events or 0
@@ -197,94 +316,69 @@ def load_landing_dir(
     """Load every new or changed OTLP file of the landing folder into the raw tables."""
     started = time.perf_counter()
     create_raw_tables(con)
-    con.execute(otlp_sql.macros_sql(store_content))
-    files = discover_otlp_files(landing_dir)
+    con.execute(otlp_sql.macros_sql(store_content, possible_time_bounds()))
+    skipped: list = []
+    files = discover_otlp_files(landing_dir, skipped)
     to_load, unchanged = files_to_load(con, files, reload_window)
-    summary = LoadSummary(files_found=len(files), files_unchanged=len(unchanged))
+    summary = LoadSummary(files_found=len(files), files_unchanged=len(unchanged), skipped=skipped)
     for batch in _batches(to_load):
         _load_batch(con, batch, summary)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-ROSTER_FILE = "members.csv"
-ROSTER_HEADER = ("email", "api_key_name", "user_ids", "team", "role")
+TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*(?:"([0-9]{1,20})"|([0-9]{1,20})(?=[\s,}\]]))')
 
 
-
-def load_roster(con, landing_dir: Path) -> int:
-    """Replace raw.roster with the landing folder's members.csv (empty when there is none).
-
-    An unchanged roster is not loaded again, so a rerun leaves raw.roster as it was.
-    """
-    create_raw_tables(con)
-    path = landing_dir / ROSTER_FILE
-    digest = content_hash(path) if path.is_file() else None
-    loaded = con.execute("select count(*), min(content_hash) from raw.roster").fetchall()[0]
-    if (loaded[0] == 0 and digest is None) or (loaded[0] > 0 and loaded[1] == digest):
-        return loaded[0]
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from raw.roster")
-        if path.is_file():
-            header = path.read_text(encoding="utf-8-sig").splitlines()[:1]
-            columns = [c.strip().lower() for c in header[0].split(",")] if header else []
-            missing = [c for c in ROSTER_HEADER if c not in columns]
-            if missing:
-                raise RosterError(f"{path}: roster header lacks column(s) {', '.join(missing)}")
-            con.execute(
-                """
-                insert into raw.roster by name
-                select nullif(trim(email), '') as email, nullif(trim(api_key_name), '') as api_key_name,
-                    nullif(trim(user_ids), '') as user_ids, nullif(trim(team), '') as team,
-                    nullif(trim(role), '') as role, (row_number() over () + 1)::integer as source_line,
-                    ? as content_hash, current_timestamp::timestamp as loaded_at
-                from read_csv(?, header = true, all_varchar = true, parallel = false)
-                """,
-                [digest, str(path)],
-            )
-        rows = con.execute("select count(*) from raw.roster").fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return rows
-
-
-TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*"?([0-9]{10,20})')
-
-
-def time_range_of_file(landed: LandedFile) -> tuple[int, int] | None:
-    """Smallest and largest record timeUnixNano in a file, by a scan of its text (no parse)."""
+def time_range_of_file(landed: LandedFile, bounds: tuple[int, int]) -> tuple[int, int] | None:
+    """Smallest and largest possible record timeUnixNano in a file's complete lines, by a scan
+    of its text (no parse). A line longer than the line limit, and an unterminated last line,
+    are not scanned (the load quarantines them)."""
     low = high = None
-    tail = b""
+    limit = settings.max_line_bytes()
+    carry: list[bytes] = []  # the start of the current line
+    carried = 0
+    skipping = False  # inside a line longer than the limit
     try:
-        for block in read_blocks(landed.path, 8 << 20):
-            data = tail + block
+        for block in read_blocks(landed.path, landed.size_bytes, landed.relative_path.endswith(".gz")):
+            end = block.rfind(b"\n")
+            if end < 0:
+                if not skipping:
+                    carry.append(block)
+                    carried += len(block)
+                    if carried > limit:
+                        carry, carried, skipping = [], 0, True
+                continue
+            if skipping:
+                data, skipping = block[block.find(b"\n") + 1 : end + 1], False
+            else:
+                data = b"".join([*carry, block[: end + 1]])
+            carry, carried = [block[end + 1 :]], len(block) - end - 1
             for match in TIME_PATTERN.finditer(data):
-                value = int(match.group(1))
-                if value > 0:
+                value = int(match.group(1) or match.group(2))
+                if bounds[0] <= value < bounds[1]:
                     low = value if low is None or value < low else low
                     high = value if high is None or value > high else high
-            tail = data[-64:]
     except (UnreadableTail, OSError):
         pass
     return (low, high) if low is not None else None
 
 
 def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | None]:
-    """First and last UTC day of the landing folder's records: loaded files from the manifest,
-    new or changed files by a quick scan of their timeUnixNano values (no full parse), and the
-    days of kept Admin API report pages."""
+    """First and last UTC day of the landing folder's valid records: loaded files from the
+    manifest, new or changed files by a quick scan of their timeUnixNano values (no full
+    parse), and the days of kept Admin API report pages. Only possible days count
+    (2020-01-01 .. tomorrow)."""
     create_raw_tables(con)
     files = discover_otlp_files(landing_dir)
     manifest = _manifest(con)
     pending = [
         f
         for f in files
-        if manifest.get(f.relative_path, (None, None))[:2] != (f.size_bytes, f.mtime_ns)
+        if manifest.get(f.relative_path, (None, None, None))[1:3] != (f.size_bytes, f.mtime_ns)
     ]
     known = [f.relative_path for f in files if f.relative_path in manifest]
+    first_day, last_day = possible_days()
     days: list[date] = []
     if known:
         con.execute("create or replace temp table _known (source_file varchar)")
@@ -293,17 +387,20 @@ def date_range_of_landing(con, landing_dir: Path) -> tuple[date | None, date | N
             d
             for d in con.execute(
                 "select min(min_usage_date), max(max_usage_date) from raw.landed_files "
-                "where source_file in (select source_file from _known)"
+                "where source_file in (select source_file from _known) "
+                "and min_usage_date >= ? and max_usage_date <= ?",
+                [first_day, last_day],
             ).fetchall()[0]
             if d is not None
         )
+    bounds = possible_time_bounds()
     for landed in pending:
-        found = time_range_of_file(landed)
+        found = time_range_of_file(landed, bounds)
         if found is not None:
             days.extend(datetime.fromtimestamp(ns / 1e9, tz=UTC).date() for ns in found)
     from analytics.admin_api.loader import (
         kept_days,  # the Admin API pages kept in the landing folder
     )
 
-    days.extend(kept_days(landing_dir))
+    days.extend(d for d in kept_days(landing_dir) if first_day <= d <= last_day)
     return (min(days), max(days)) if days else (None, None)

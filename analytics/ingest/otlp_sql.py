@@ -1,13 +1,15 @@
 """DuckDB SQL that turns OTLP/JSON lines into raw metric points, log records and quarantine rows.
 
-The input is a temp table `_batch_lines(source_file, line_no, raw BLOB)`, one row per line of
-the landed files (blank lines included, so line numbers and counts are exact). Everything is
-written to the OTLP JSON encoding rules, not to one client's output:
+The input is a temp table `_batch_lines` of the landed files' non-blank lines (see
+CLASSIFY_LINES_SQL) and `_batch_files(source_file, generation)`. Everything is written to the
+OTLP JSON encoding rules, not to one client's output:
 
 - 64-bit integers (`timeUnixNano`, `asInt`, `intValue`) as JSON numbers or decimal strings;
 - values as `asDouble` or `asInt`; numeric attributes as `intValue`, `doubleValue` or a numeric
   `stringValue`; attributes on the record or on the resource (the record wins);
-- `tool_name` or the older `tool`; unknown metrics, events and attributes are kept.
+- `tool_name` or the older `tool`; unknown metrics and events are kept, unknown attributes
+  when numeric (other text only as its length, see IDENTIFIER_ATTRIBUTE_KEYS);
+- a record time before 2020 or after tomorrow is impossible: the record is quarantined.
 """
 
 ANYVALUE = '{"key": "VARCHAR", "value": "JSON"}'
@@ -41,8 +43,9 @@ OTLP_BODY = (
     + ', "resourceLogs": ' + LOGS_BODY[len('{"resourceLogs": '):-1] + "}"
 )
 
-# Attribute keys that carry user content (prompts, responses, tool inputs) when a client turns
-# content logging on. They are dropped at ingestion unless ANALYTICS_STORE_CONTENT is set.
+# Attribute keys known to carry user content (prompts, responses, tool inputs, model I/O):
+# dropped at ingestion unless ANALYTICS_STORE_CONTENT is set (their lengths come as their own
+# attributes, e.g. prompt_length).
 CONTENT_ATTRIBUTE_KEYS = (
     "prompt",
     "prompt_text",
@@ -55,11 +58,61 @@ CONTENT_ATTRIBUTE_KEYS = (
     "request_body",
     "response_body",
 )
+CONTENT_ATTRIBUTE_PREFIXES = ("gen_ai.",)
+
+# Attributes known to be short identifiers, kept as sent (up to IDENTIFIER_MAX_CHARS). Any other
+# attribute is kept only when its value is a number or a boolean; otherwise it is reduced to
+# its length as `<key>_length` (an error message, a file path, a new client's free text):
+# privacy by allowlist, not by denylist.
+IDENTIFIER_ATTRIBUTE_KEYS = (
+    # identity and origin (record or resource)
+    "session.id", "user.id", "user.email", "user.account_uuid", "user.account_id",
+    "organization.id", "api_key.name", "terminal.type", "app.version", "service.name",
+    "service.version", "service.namespace", "service.instance.id", "host.arch", "host.name", "os.type",
+    "os.version", "telemetry.sdk.name", "telemetry.sdk.language", "telemetry.sdk.version",
+    "deployment.environment", "department", "team", "team.id", "cost_center",
+    # Claude Code events and metrics
+    "event.name", "event.timestamp", "event.sequence", "prompt.id", "model", "type",
+    "decision", "decision_type", "decision_source", "source", "tool_name", "tool",
+    "tool_source", "tool_use_id", "language", "start_type", "query_source", "request_id",
+    "message.uuid", "speed", "status_code", "success", "permission_mode", "previous_mode",
+    "trigger", "hook_event", "skill.name", "mcp_server.name", "experiment", "variant",
+    "attempt", "enabled_via", "marketplace.name", "plugin.name", "plugin.scope",
+    "plugin_id_hash", "safe_mode", "anthropic.provider", "managed_settings.trigger",
+    "managed_settings.source_behavior", "managed_settings.helper.state",
+    "managed_settings.helper.applied",
+)
+IDENTIFIER_MAX_CHARS = 256
 
 
-def macros_sql(store_content: bool) -> str:
-    """Temp macros shared by the metric and log extraction."""
-    dropped = "[]" if store_content else "[" + ", ".join(f"'{k}'" for k in CONTENT_ATTRIBUTE_KEYS) + "]"
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1)) -> str:
+    """Temp macros shared by the metric and log extraction.
+
+    `time_bounds` (nanoseconds since the epoch, inclusive start, exclusive end) are the record
+    times that are possible; a record outside them is quarantined, never given a day.
+    """
+    if store_content:
+        kept = "true"
+        dropped = "false"
+        body = "t"
+    else:
+        kept = (
+            f"(list_contains({_sql_list(IDENTIFIER_ATTRIBUTE_KEYS)}, k) "
+            f"and length(t) <= {IDENTIFIER_MAX_CHARS}) "
+            "or v->>'intValue' is not null or v->>'doubleValue' is not null "
+            "or v->>'boolValue' is not null "
+            "or try_cast(v->>'stringValue' as double) is not null"
+        )
+        dropped = (
+            f"list_contains({_sql_list(CONTENT_ATTRIBUTE_KEYS)}, k) or "
+            + " or ".join(f"starts_with(k, '{p}')" for p in CONTENT_ATTRIBUTE_PREFIXES)
+        )
+        body = f"case when regexp_full_match(t, '[A-Za-z0-9_.:/-]{{1,{IDENTIFIER_MAX_CHARS}}}') then t end"
+    low, high = time_bounds
     return f"""
     create or replace temp macro otlp_text(v) as coalesce(
         v->>'stringValue', v->>'intValue', v->>'doubleValue', v->>'boolValue',
@@ -67,11 +120,21 @@ def macros_sql(store_content: bool) -> str:
         v->>'bytesValue');
     create or replace temp macro otlp_int(v) as try_cast(v->>'$' as bigint);
     create or replace temp macro otlp_number(v) as try_cast(v->>'$' as double);
-    -- [{{key, value}}] with text values, content keys dropped, sorted by key: a canonical form
-    -- of the attribute set. Keys must be unique in OTLP; otlp_unique_keys keeps one of each.
-    create or replace temp macro otlp_sorted_entries(a) as list_sort(list_filter(
-        list_transform(a, lambda x: {{'key': x.key, 'value': otlp_text(x.value)}}),
-        lambda x: x.key is not null and not list_contains({dropped}, x.key)));
+    create or replace temp macro otlp_kept(k, v, t) as {kept};
+    create or replace temp macro otlp_dropped(k) as {dropped};
+    create or replace temp macro otlp_body(t) as {body};
+    create or replace temp macro otlp_time_possible(ns) as ns >= {int(low)} and ns < {int(high)};
+    -- [{{key, value}}] with text values, content keys dropped, other free text reduced to its
+    -- length, sorted by key: a canonical form of the attribute set. A key sent as is wins over
+    -- the same `<key>_length` derived from another; otlp_unique_keys keeps one of each.
+    create or replace temp macro otlp_sorted_entries(a) as list_transform(list_sort(list_transform(
+        list_filter(
+            list_transform(a, lambda x: {{'k': x.key, 'v': x.value, 't': otlp_text(x.value)}}),
+            lambda x: x.k is not null and not otlp_dropped(x.k)),
+        lambda x: case when otlp_kept(x.k, x.v, x.t)
+            then {{'key': x.k, 'derived': false, 'value': x.t}}
+            else {{'key': x.k || '_length', 'derived': true, 'value': length(x.t)::varchar}} end)),
+        lambda x: {{'key': x.key, 'value': x.value}});
     create or replace temp macro otlp_unique_keys(sorted_entries) as list_filter(
         sorted_entries, lambda x, i: i = 1 or sorted_entries[i - 1].key <> x.key);
     create or replace temp macro otlp_map_json(m) as coalesce(to_json(m)::varchar, '{{}}');
@@ -80,29 +143,32 @@ def macros_sql(store_content: bool) -> str:
     """
 
 
+# Input: `_batch_lines(source_file, line_no, raw, line_bytes, read_reason, read_detail,
+# read_hash)`, the non-blank lines framed and repaired in Python (landing_files.py); a line
+# with read_reason set has no bytes (too long, or the unreadable rest of a file).
 CLASSIFY_LINES_SQL = f"""
 create or replace temp table _lines as
--- the text is kept only where the line is quarantined (for its excerpt), not copied for every line
-select * exclude (text), case when line_error is not null then text end as text
+-- the text is not copied on: an MD5 and the length identify a line in quarantine
+select * exclude (text, read_hash), coalesce(read_hash, md5(text)) as line_hash
 from (
 with decoded as (
-    select source_file, line_no, try(decode(raw)) as text, read_error
-    from _batch_lines
+    -- valid UTF-8 already (repaired in Python), so decode cannot fail
+    select * exclude (raw), decode(raw) as text from _batch_lines
 ),
 parsed as (
-    select *, try(json_transform(text, '{OTLP_BODY}')) as body
+    select *, case when read_reason is null then try(json_transform(text, '{OTLP_BODY}')) end as body
     from decoded
 )
 select
     source_file,
     line_no,
+    line_bytes,
     text,
-    read_error,
+    read_hash,
+    read_detail,
     body,
     case
-        when read_error is not null then 'unreadable_file_tail'
-        when text is null then 'invalid_utf8'
-        when trim(text, ' \t\r') = '' then 'empty_line'
+        when read_reason is not null then read_reason
         when body is null and not json_valid(text) then 'invalid_json'
         when body is null or (body.resourceMetrics is null and body.resourceLogs is null)
             then case when json_type(text) = 'OBJECT' then 'not_an_otlp_body' else 'not_a_json_object' end
@@ -174,7 +240,7 @@ typed as (
         row_number() over (partition by source_file, line_no order by ri, si, mi, metric_type, pi)::integer
             as record_index,
         rm, res_json, otlp_sorted_entries(p.attributes) as att_sorted, scope, m.name as metric_name, m.unit as metric_unit,
-        metric_type, coalesce(temporality, 0) as temporality, monotonic,
+        metric_type, coalesce(try_cast(temporality as integer), 0) as temporality, monotonic,
         nullif(otlp_int(p.timeUnixNano), 0) as time_unix_nano,
         nullif(otlp_int(p.startTimeUnixNano), 0) as start_time_unix_nano,
         case when metric_type = 'histogram' then otlp_number(p.sum)
@@ -193,6 +259,7 @@ from (
             when raw_value is null then 'data_point_without_value'
             when value is null or not isfinite(value) then 'non_numeric_value'
             when time_unix_nano is null then 'data_point_without_time'
+            when not otlp_time_possible(time_unix_nano) then 'time_out_of_range'
         end as record_error
     from typed
 )
@@ -217,15 +284,18 @@ select
     coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0))
         as time_unix_nano,
     nullif(otlp_int(r.observedTimeUnixNano), 0) as observed_time_unix_nano,
-    otlp_text(r.body) as body,
+    otlp_body(otlp_text(r.body)) as body,
     r.eventName as otlp_event_name,
-    otlp_int(r.severityNumber)::integer as severity_number,
+    try_cast(otlp_int(r.severityNumber) as integer) as severity_number,
     r.severityText as severity_text,
-    case when coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0)) is null
-        then 'log_record_without_time' end as record_error
+    null::varchar as record_error
 from records
 )
-select * exclude (am_), am_ as am, otlp_map_json(am_) as att_json
+select * exclude (am_, record_error), am_ as am, otlp_map_json(am_) as att_json,
+    case
+        when time_unix_nano is null then 'log_record_without_time'
+        when not otlp_time_possible(time_unix_nano) then 'time_out_of_range'
+    end as record_error
 from (select * exclude (att_sorted), map_from_entries(otlp_unique_keys(att_sorted)) as am_ from typed)
 """
 
@@ -251,6 +321,7 @@ LINEAGE_COLUMNS = f"""\
     source_file,
     line_no as source_line,
     record_index,
+    f.generation as source_generation,
     {LOADED_AT} as loaded_at
 """
 
@@ -275,7 +346,7 @@ select
     attr(am, rm, 'language') as attr_language,
     attr(am, rm, 'start_type') as attr_start_type,
     attr(am, rm, 'query_source') as attr_query_source,
-{LINEAGE_COLUMNS}from _points where record_error is null
+{LINEAGE_COLUMNS}from _points join _batch_files f using (source_file) where record_error is null
 """
 
 INSERT_EVENTS_SQL = f"""
@@ -291,7 +362,7 @@ select
         regexp_replace(otlp_event_name, '^claude_code\\.', ''),
         case when body like 'claude_code.%' then regexp_replace(body, '^claude_code\\.', '') end
     ) as event_name,
-    attr_number(am, rm, 'event.sequence')::bigint as event_sequence,
+    try_cast(attr_number(am, rm, 'event.sequence') as bigint) as event_sequence,
 {IDENTITY_COLUMNS}    attr(am, rm, 'prompt.id') as prompt_id,
     attr(am, rm, 'model') as attr_model,
     coalesce(attr(am, rm, 'tool_name'), attr(am, rm, 'tool')) as attr_tool_name,
@@ -307,24 +378,41 @@ select
     attr(am, rm, 'status_code') as status_code,
     severity_number,
     severity_text,
-{LINEAGE_COLUMNS}from _events where record_error is null
+{LINEAGE_COLUMNS}from _events join _batch_files f using (source_file) where record_error is null
 """
 
-INSERT_QUARANTINE_SQL = f"""
+# Quarantine rows name the file, line, record and reason, with the line's length and MD5:
+# never its text. At most `limit` rows per file (generation) are stored; the rest are counted
+# in the manifest. `_quarantine_stored(source_file, n)` holds what earlier chunks stored.
+def insert_quarantine_sql(limit: int) -> str:
+    return f"""
 insert into raw.quarantine by name
-select source_file, line_no as source_line, null::integer as record_index,
-    case when has_metrics then 'metrics' when has_logs then 'logs' end as signal,
-    line_error as reason, coalesce(read_error, left(text, 120)) as excerpt, {LOADED_AT} as quarantined_at
-from _lines where line_error is not null
-union all by name
-select source_file, line_no as source_line, record_index, 'metrics' as signal,
-    record_error as reason, metric_name as excerpt, {LOADED_AT} as quarantined_at
-from _points where record_error is not null
-union all by name
-select source_file, line_no as source_line, record_index, 'logs' as signal,
-    record_error as reason, body as excerpt, {LOADED_AT} as quarantined_at
-from _events where record_error is not null
+with candidates as (
+    select source_file, line_no as source_line, null::integer as record_index,
+        case when has_metrics then 'metrics' when has_logs then 'logs' end as signal,
+        line_error as reason, read_detail as detail, line_bytes, line_hash
+    from _lines where line_error is not null
+    union all by name
+    select p.source_file, p.line_no as source_line, p.record_index, 'metrics' as signal,
+        p.record_error as reason, null as detail, l.line_bytes, l.line_hash
+    from _points p join _lines l using (source_file, line_no) where p.record_error is not null
+    union all by name
+    select e.source_file, e.line_no as source_line, e.record_index, 'logs' as signal,
+        e.record_error as reason, null as detail, l.line_bytes, l.line_hash
+    from _events e join _lines l using (source_file, line_no) where e.record_error is not null
+),
+ranked as (
+    select c.*, row_number() over (
+        partition by c.source_file order by c.source_line, c.record_index nulls first
+    ) + coalesce(s.n, 0) as rank_in_file
+    from candidates c left join _quarantine_stored s using (source_file)
+)
+select r.* exclude (rank_in_file), f.generation as source_generation,
+    {LOADED_AT} as quarantined_at
+from ranked r join _batch_files f using (source_file)
+where rank_in_file <= {int(limit)}
 """
+
 
 FILE_COUNTS_SQL = """
 with lines as (
@@ -338,16 +426,16 @@ points as (
     select source_file,
         count(*) filter (where record_error is null) as metric_points,
         count(*) filter (where record_error is not null) as bad_points,
-        min(make_timestamp(time_unix_nano // 1000)::date) filter (where record_error is null) as min_d,
-        max(make_timestamp(time_unix_nano // 1000)::date) filter (where record_error is null) as max_d
+        min(case when record_error is null then make_timestamp(time_unix_nano // 1000)::date end) as min_d,
+        max(case when record_error is null then make_timestamp(time_unix_nano // 1000)::date end) as max_d
     from _points group by all
 ),
 events as (
     select source_file,
         count(*) filter (where record_error is null) as log_records,
         count(*) filter (where record_error is not null) as bad_events,
-        min(make_timestamp(time_unix_nano // 1000)::date) filter (where record_error is null) as min_d,
-        max(make_timestamp(time_unix_nano // 1000)::date) filter (where record_error is null) as max_d
+        min(case when record_error is null then make_timestamp(time_unix_nano // 1000)::date end) as min_d,
+        max(case when record_error is null then make_timestamp(time_unix_nano // 1000)::date end) as max_d
     from _events group by all
 )
 select

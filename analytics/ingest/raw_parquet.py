@@ -112,8 +112,8 @@ def _select_list(columns: list[tuple[str, str]], partitioned: bool) -> str:
 
 # Columns that identify a raw row; with its load time they fingerprint a day.
 ROW_KEYS = {
-    "otlp_metric_points": "source_file, source_line, record_index",
-    "otlp_log_records": "source_file, source_line, record_index",
+    "otlp_metric_points": "source_file, source_generation, source_line, record_index",
+    "otlp_log_records": "source_file, source_generation, source_line, record_index",
     "admin_api_usage": "source_file, item_index",
     "admin_api_tool_actions": "source_file, item_index, tool_key",
     "admin_api_model_usage": "source_file, item_index, model_index",

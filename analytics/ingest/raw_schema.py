@@ -1,9 +1,13 @@
 """All DDL of the warehouse's own tables: schema `raw` (what ingestion writes and dbt reads as
 sources) and schema `meta` (the pipeline's bookkeeping).
 
-Raw rows are keyed by the landed file they came from (`source_file`, `source_line`,
-`record_index`), so a file is loaded once and replaced as a whole when it changes. The
-`usage_date` column is the UTC day of the record's own `timeUnixNano`; dbt filters on it.
+Raw rows are keyed by the landed file they came from and the *generation* of its content
+(`source_file`, `source_generation`, `source_line`, `record_index`). A file that grows with its
+loaded bytes unchanged stays one generation (loaded again whole); a file that shrinks, is
+truncated or replaced starts a new generation, and the rows of earlier generations stay: what
+was loaded is never lost because a file changed (dbt's staging de-duplication keeps records
+delivered twice from counting twice). The `usage_date` column is the UTC day of the record's
+own `timeUnixNano`; dbt filters on it.
 """
 
 RAW_SCHEMA = "raw"
@@ -43,7 +47,8 @@ OTLP_METRIC_POINTS_COLUMNS = """
     source_file VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
     record_index INTEGER NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    source_generation INTEGER DEFAULT 1
 """
 
 OTLP_LOG_RECORDS_COLUMNS = """
@@ -84,9 +89,12 @@ OTLP_LOG_RECORDS_COLUMNS = """
     source_file VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
     record_index INTEGER NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    source_generation INTEGER DEFAULT 1
 """
 
+# No text of a landed line is kept (it may be a prompt or a file's contents): its length and
+# an MD5 identify it. `excerpt` is never written for OTLP lines (kept for the Admin API source).
 QUARANTINE_COLUMNS = """
     source_file VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
@@ -94,11 +102,17 @@ QUARANTINE_COLUMNS = """
     signal VARCHAR,
     reason VARCHAR NOT NULL,
     excerpt VARCHAR,
-    quarantined_at TIMESTAMP NOT NULL
+    quarantined_at TIMESTAMP NOT NULL,
+    source_generation INTEGER DEFAULT 1,
+    line_bytes BIGINT,
+    line_hash VARCHAR,
+    detail VARCHAR
 """
 
+# One row per generation of a landed file's content; the highest is the file as last seen.
 LANDED_FILES_COLUMNS = """
-    source_file VARCHAR PRIMARY KEY,
+    source_file VARCHAR NOT NULL,
+    generation INTEGER NOT NULL,
     size_bytes BIGINT NOT NULL,
     mtime_ns BIGINT NOT NULL,
     content_hash VARCHAR NOT NULL,
@@ -111,7 +125,11 @@ LANDED_FILES_COLUMNS = """
     min_usage_date DATE,
     max_usage_date DATE,
     first_loaded_at TIMESTAMP NOT NULL,
-    last_loaded_at TIMESTAMP NOT NULL
+    last_loaded_at TIMESTAMP NOT NULL,
+    blank_lines BIGINT,
+    lines_repaired BIGINT,
+    quarantine_rows_not_stored BIGINT,
+    PRIMARY KEY (source_file, generation)
 """
 
 ROSTER_COLUMNS = """
@@ -268,6 +286,8 @@ def column_definitions(columns: str) -> list[tuple[str, str]]:
         if line.strip().upper().startswith("PRIMARY KEY"):
             continue
         name, *rest = line.strip().rstrip(",").split()
+        if name.upper() == "PRIMARY":
+            continue
         type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
         definitions.append((name, " ".join(type_words)))
     return definitions
@@ -295,7 +315,35 @@ def create_tables(con, tables: dict[str, str], schema: str = RAW_SCHEMA) -> None
                 con.execute(f"alter table {schema}.{table} add column {name} {column_type}")
 
 
+def _upgrade_manifest(con) -> None:
+    """A manifest of one row per file (before generations) becomes generation 1 of each file."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = 'landed_files'",
+            [RAW_SCHEMA],
+        ).fetchall()
+    }
+    if not columns or "generation" in columns:
+        return
+    con.execute(f"alter table {RAW_SCHEMA}.landed_files rename to landed_files_before_generations")
+    con.execute(f"create table {RAW_SCHEMA}.landed_files ({LANDED_FILES_COLUMNS})")
+    con.execute(
+        f"insert into {RAW_SCHEMA}.landed_files by name select *, 1 as generation "
+        f"from {RAW_SCHEMA}.landed_files_before_generations"
+    )
+    con.execute(f"drop table {RAW_SCHEMA}.landed_files_before_generations")
+
+
 def create_raw_tables(con) -> None:
     """Create the raw schema's tables and the meta schema's bookkeeping tables."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    _upgrade_manifest(con)
     create_tables(con, TABLES)
+    # text of quarantined landed lines was kept before; it may be prompt text
+    con.execute(
+        f"update {RAW_SCHEMA}.quarantine set excerpt = null "
+        "where excerpt is not null and coalesce(signal, '') <> 'admin_api'"
+    )
     create_tables(con, META_TABLES, META_SCHEMA)

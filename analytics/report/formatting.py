@@ -1,8 +1,19 @@
-"""Number formats shared by the HTML page and the terminal version."""
+"""Number formats shared by the HTML page and the terminal version, and text safe to print."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from analytics.report.data import Card, PageData
+
+# Terminal escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ESC \`, and other
+# two-character ESC sequences), removed whole so no `[2J` is left behind.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+# Bidirectional overrides and isolates reorder what the eye sees ("Trojan Source").
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 NOTES = (
     ("rejected", "Rejected suggestions are never counted as lines of code accepted."),
@@ -12,6 +23,17 @@ NOTES = (
     ("sessions", "Sessions per day count a session active on two days on both; a month's sessions count it once."),
     ("utc", "Days are UTC calendar days."),
 )
+
+
+def printable(value) -> str:
+    """Data as text a terminal shows as it is: escape sequences and control characters (C0,
+    DEL, C1, line and paragraph separators, bidi controls) removed. Names in the marts come
+    from API key names, the roster and client attributes, which anyone can set."""
+    text = _ESCAPE_SEQUENCE.sub("", "" if value is None else str(value))
+    return "".join(
+        c for c in text
+        if c not in _BIDI and unicodedata.category(c) not in ("Cc", "Zl", "Zp")
+    )
 
 
 def count(value: float | None) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import duckdb
 
+from analytics import dates
 from analytics.report.warehouse import ReportError
 
 
@@ -37,18 +37,16 @@ class Period:
 
 def parse_day(text: str, flag: str) -> date:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise ReportError(f"{flag} {text!r} is not a date of the form YYYY-MM-DD") from None
+        return dates.parse_day(text, flag)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def parse_month(text: str) -> Period:
     try:
-        first = datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise ReportError(f"--month {text!r} is not a month of the form YYYY-MM") from None
-    last_day = calendar.monthrange(first.year, first.month)[1]
-    return Period(first, first.replace(day=last_day))
+        return Period(*dates.parse_month(text, "--month"))
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def latest_usage_date(con: duckdb.DuckDBPyConnection) -> date | None:

@@ -1,4 +1,8 @@
-"""The Analytics page for a terminal: the cards and the Team insights table."""
+"""The Analytics page for a terminal: the cards and the Team insights table.
+
+Member names are data anyone can set (an API key name, a roster line): they pass through
+`formatting.printable`, so an escape sequence in a name cannot clear the screen or forge rows.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
     out += ["", f"Team insights: {len(page.team)} member(s), by spend", ""]
     if page.team:
         rows = [
-            [m.display_name, fmt.usd(m.spend_usd), fmt.count(m.lines_added),
+            [fmt.printable(m.display_name), fmt.usd(m.spend_usd), fmt.count(m.lines_added),
              fmt.percent(m.accept_rate), str(m.active_days), fmt.count(m.sessions)]
             for m in members
         ]

@@ -15,3 +15,14 @@
         else cast({{ accepts }} as double) / (({{ accepts }}) + ({{ rejects }}))
     end
 {%- endmacro %}
+
+{#-
+    Money in the marts: USD rounded to 9 decimals (nano-dollars), still DOUBLE. A sum of
+    doubles carries float noise (13.904139050000001), which the CSV export would show; rounding
+    at each mart removes it. Not DECIMAL(18,6): Claude Code reports costs with up to 8
+    decimals (0.10984275), which 6 would round away, and a DECIMAL column reaches Python as
+    decimal.Decimal, which every reader and test comparing with floats would have to convert.
+-#}
+{% macro usd(amount) -%}
+    round(cast({{ amount }} as double), 9)
+{%- endmacro %}

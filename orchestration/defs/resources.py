@@ -27,7 +27,7 @@ class LandingResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's resource, opening the file with analytics.warehouse_lock.open_warehouse:
+    """dagster-duckdb's resource, opening the file with analytics.warehouse.lock.open_warehouse:
     another process holding it (a BI tool's connection) is announced at once and waited for up
     to ANALYTICS_WAREHOUSE_WAIT_S, and a path that cannot be opened fails at once, in one line
     (the base class retries any IO error ten times with backoff, 5 minutes in silence)."""

@@ -19,7 +19,9 @@ window_points as (
 
 cumulative_series as (
 
-    select distinct series_id from window_points where aggregation_temporality = 2
+    select distinct series_id
+    from window_points
+    where aggregation_temporality = 2
 
 ),
 

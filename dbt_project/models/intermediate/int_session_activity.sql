@@ -35,11 +35,11 @@ activity as (
 
 agents_view_sessions as (
 
-    select session_id
-    from {{ ref('int_session_starts') }}
-    where session_id in (select session_id from activity)
-    group by session_id
-    having sum(case when start_type = 'agents_view' then 0 else 1 end) = 0
+    select session_starts.session_id
+    from {{ ref('int_session_starts') }} as session_starts
+    where session_starts.session_id in (select activity.session_id from activity)
+    group by session_starts.session_id
+    having sum(case when session_starts.start_type = 'agents_view' then 0 else 1 end) = 0
 
 ),
 

@@ -36,31 +36,49 @@ sessions as (
 
 ),
 
+increments as (
+
+    {#- each increment named after the measure it adds to (a point adds to one at most) -#}
+    select
+        usage_date,
+        member_key,
+        increment,
+        case
+            when metric_name = 'claude_code.session.count'
+                and coalesce(start_type, '') <> 'agents_view' then 'session_starts'
+            when metric_name = 'claude_code.lines_of_code.count' and type = 'added' then 'lines_added'
+            when metric_name = 'claude_code.lines_of_code.count' and type = 'removed' then 'lines_removed'
+            when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
+                and {{ is_edit_tool('tool_name') }} then 'edit_accepts'
+            when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
+                and {{ is_edit_tool('tool_name') }} then 'edit_rejects'
+            when metric_name = 'claude_code.commit.count' then 'commits'
+            when metric_name = 'claude_code.pull_request.count' then 'pull_requests'
+            when metric_name = 'claude_code.active_time.total' and type = 'user' then 'active_time_user_s'
+            when metric_name = 'claude_code.active_time.total' then 'active_time_cli_s'
+            when metric_name = 'claude_code.cost.usage' then 'spend_usd'
+        end as measure
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }}
+
+),
+
 metrics as (
 
     select
         usage_date,
         member_key,
-        sum(case when metric_name = 'claude_code.session.count'
-                  and coalesce(start_type, '') <> 'agents_view' then increment else 0 end) as session_starts,
-        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'added'
-                 then increment else 0 end) as lines_added,
-        sum(case when metric_name = 'claude_code.lines_of_code.count' and type = 'removed'
-                 then increment else 0 end) as lines_removed,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'accept'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_accepts,
-        sum(case when metric_name = 'claude_code.code_edit_tool.decision' and decision = 'reject'
-                  and {{ is_edit_tool('tool_name') }} then increment else 0 end) as edit_rejects,
-        sum(case when metric_name = 'claude_code.commit.count' then increment else 0 end) as commits,
-        sum(case when metric_name = 'claude_code.pull_request.count' then increment else 0 end)
-            as pull_requests,
-        sum(case when metric_name = 'claude_code.active_time.total' and type = 'user'
-                 then increment else 0 end) as active_time_user_s,
-        sum(case when metric_name = 'claude_code.active_time.total' and coalesce(type, 'cli') <> 'user'
-                 then increment else 0 end) as active_time_cli_s,
-        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd
-    from {{ ref('int_metric_increments') }}
-    where {{ in_window('usage_date') }}
+        sum(case when measure = 'session_starts' then increment else 0 end) as session_starts,
+        sum(case when measure = 'lines_added' then increment else 0 end) as lines_added,
+        sum(case when measure = 'lines_removed' then increment else 0 end) as lines_removed,
+        sum(case when measure = 'edit_accepts' then increment else 0 end) as edit_accepts,
+        sum(case when measure = 'edit_rejects' then increment else 0 end) as edit_rejects,
+        sum(case when measure = 'commits' then increment else 0 end) as commits,
+        sum(case when measure = 'pull_requests' then increment else 0 end) as pull_requests,
+        sum(case when measure = 'active_time_user_s' then increment else 0 end) as active_time_user_s,
+        sum(case when measure = 'active_time_cli_s' then increment else 0 end) as active_time_cli_s,
+        sum(case when measure = 'spend_usd' then increment else 0 end) as spend_usd
+    from increments
     group by usage_date, member_key
 
 ),
@@ -101,7 +119,7 @@ otlp as (
         cast(round(coalesce(metrics.pull_requests, 0)) as bigint) as pull_requests,
         coalesce(metrics.active_time_user_s, 0) as active_time_user_s,
         coalesce(metrics.active_time_cli_s, 0) as active_time_cli_s,
-        coalesce(metrics.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(metrics.spend_usd, 0)') }} as spend_usd,
         'otlp' as source
     from members
     left join metrics
@@ -134,7 +152,7 @@ admin_api_only as (
         api.pull_requests,
         cast(0 as double) as active_time_user_s,
         cast(0 as double) as active_time_cli_s,
-        api.spend_usd,
+        {{ usd('api.spend_usd') }} as spend_usd,
         'admin_api' as source
     from {{ ref('int_admin_api_member_days') }} as api
     left join otlp

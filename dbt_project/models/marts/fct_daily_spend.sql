@@ -8,24 +8,39 @@
 -#}
 with
 
+increments as (
+
+    {#- each increment named after the measure it adds to -#}
+    select
+        usage_date,
+        member_key,
+        model,
+        increment,
+        case
+            when metric_name = 'claude_code.cost.usage' then 'spend_usd'
+            when type = 'input' then 'input_tokens'
+            when type = 'output' then 'output_tokens'
+            when type = 'cacheRead' then 'cache_read_tokens'
+            when type = 'cacheCreation' then 'cache_creation_tokens'
+        end as measure
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }}
+        and metric_name in ('claude_code.cost.usage', 'claude_code.token.usage')
+
+),
+
 metrics as (
 
     select
         usage_date,
         member_key,
         model,
-        sum(case when metric_name = 'claude_code.cost.usage' then increment else 0 end) as spend_usd,
-        sum(case when metric_name = 'claude_code.token.usage' and type = 'input'
-                 then increment else 0 end) as input_tokens,
-        sum(case when metric_name = 'claude_code.token.usage' and type = 'output'
-                 then increment else 0 end) as output_tokens,
-        sum(case when metric_name = 'claude_code.token.usage' and type = 'cacheRead'
-                 then increment else 0 end) as cache_read_tokens,
-        sum(case when metric_name = 'claude_code.token.usage' and type = 'cacheCreation'
-                 then increment else 0 end) as cache_creation_tokens
-    from {{ ref('int_metric_increments') }}
-    where {{ in_window('usage_date') }}
-        and metric_name in ('claude_code.cost.usage', 'claude_code.token.usage')
+        sum(case when measure = 'spend_usd' then increment else 0 end) as spend_usd,
+        sum(case when measure = 'input_tokens' then increment else 0 end) as input_tokens,
+        sum(case when measure = 'output_tokens' then increment else 0 end) as output_tokens,
+        sum(case when measure = 'cache_read_tokens' then increment else 0 end) as cache_read_tokens,
+        sum(case when measure = 'cache_creation_tokens' then increment else 0 end) as cache_creation_tokens
+    from increments
     group by usage_date, member_key, model
 
 ),
@@ -46,7 +61,7 @@ joined as (
         coalesce(metrics.usage_date, requests.usage_date) as usage_date,
         coalesce(metrics.member_key, requests.member_key) as member_key,
         coalesce(metrics.model, requests.model) as model,
-        coalesce(metrics.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(metrics.spend_usd, 0)') }} as spend_usd,
         cast(round(coalesce(metrics.input_tokens, 0)) as bigint) as input_tokens,
         cast(round(coalesce(metrics.output_tokens, 0)) as bigint) as output_tokens,
         cast(round(coalesce(metrics.cache_read_tokens, 0)) as bigint) as cache_read_tokens,
@@ -63,7 +78,8 @@ joined as (
 otlp as (
 
     select *, 'otlp' as source from joined
-    where spend_usd <> 0 or input_tokens <> 0 or output_tokens <> 0 or cache_read_tokens <> 0
+    where
+        spend_usd <> 0 or input_tokens <> 0 or output_tokens <> 0 or cache_read_tokens <> 0
         or cache_creation_tokens <> 0 or api_requests <> 0
 
 ),
@@ -82,7 +98,7 @@ admin_api_only as (
         api.usage_date,
         api.member_key,
         api.model,
-        api.spend_usd,
+        {{ usd('api.spend_usd') }} as spend_usd,
         api.input_tokens,
         api.output_tokens,
         api.cache_read_tokens,
@@ -95,8 +111,10 @@ admin_api_only as (
         and api.member_key = otlp_member_days.member_key
     where {{ in_window('api.usage_date') }}
         and otlp_member_days.member_key is null
-        and (api.spend_usd <> 0 or api.input_tokens <> 0 or api.output_tokens <> 0
-             or api.cache_read_tokens <> 0 or api.cache_creation_tokens <> 0)
+        and (
+            api.spend_usd <> 0 or api.input_tokens <> 0 or api.output_tokens <> 0
+            or api.cache_read_tokens <> 0 or api.cache_creation_tokens <> 0
+        )
 
 ),
 

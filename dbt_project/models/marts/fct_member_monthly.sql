@@ -80,7 +80,7 @@ final as (
             pseudonyms.pseudonym, {{ display_name('members.member_type', 'members.member_identifier') }}
         ) as display_name,
         members.member_type,
-        daily_sums.spend_usd,
+        {{ usd('daily_sums.spend_usd') }} as spend_usd,
         cast(daily_sums.lines_added as bigint) as lines_added,
         cast(daily_sums.lines_removed as bigint) as lines_removed,
         cast(coalesce(sessions.sessions, 0) as bigint) as sessions,

@@ -4,6 +4,11 @@
     a NULL accept rate on days without telemetry, so charts show gaps honestly. Without explicit
     min_date/max_date vars the window is the first to the last day with data.
 -#}
+{#- without min_date / max_date vars, the days with data bound the spine -#}
+{%- set first_day = '(select min(usage_date) from activity)' if window_is_unbounded_start()
+    else window_start() %}
+{%- set last_day = '(select max(usage_date) from activity)' if window_is_unbounded_end()
+    else dateadd_days(window_end(), -1) %}
 with
 
 activity as (
@@ -23,16 +28,8 @@ spend as (
 bounds as (
 
     select
-        {% if window_is_unbounded_start() -%}
-        (select min(usage_date) from activity)
-        {%- else -%}
-        {{ window_start() }}
-        {%- endif %} as first_day,
-        {% if window_is_unbounded_end() -%}
-        (select max(usage_date) from activity)
-        {%- else -%}
-        {{ dateadd_days(window_end(), -1) }}
-        {%- endif %} as last_day
+        {{ first_day }} as first_day,
+        {{ last_day }} as last_day
 
 ),
 
@@ -117,7 +114,7 @@ final as (
             as accept_rate,
         cast(coalesce(activity_by_day.commits, 0) as bigint) as commits,
         cast(coalesce(activity_by_day.pull_requests, 0) as bigint) as pull_requests,
-        coalesce(spend_by_day.spend_usd, 0) as spend_usd,
+        {{ usd('coalesce(spend_by_day.spend_usd, 0)') }} as spend_usd,
         cast(coalesce(spending_users.spending_users, 0) as bigint) as spending_users,
         cast(coalesce(spend_by_day.input_tokens, 0) as bigint) as input_tokens,
         cast(coalesce(spend_by_day.output_tokens, 0) as bigint) as output_tokens,

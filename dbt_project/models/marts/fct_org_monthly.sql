@@ -103,7 +103,7 @@ final as (
         {{ accept_rate('daily_sums.edit_accepts', 'daily_sums.edit_rejects') }} as accept_rate,
         cast(daily_sums.commits as bigint) as commits,
         cast(daily_sums.pull_requests as bigint) as pull_requests,
-        daily_sums.spend_usd,
+        {{ usd('daily_sums.spend_usd') }} as spend_usd,
         cast(coalesce(distinct_spenders.spending_users, 0) as bigint) as spending_users,
         cast(daily_sums.input_tokens as bigint) as input_tokens,
         cast(daily_sums.output_tokens as bigint) as output_tokens,

@@ -20,6 +20,7 @@ from analytics.admin_api.client import (
     DEFAULT_BASE_URL,
     KEY_ENV_VAR,
     AdminApiClient,
+    redact,
 )
 from analytics.admin_api.loader import AdminApiLoadSummary, load_days
 from analytics.admin_api.pages import FetchSummary, fetch_missing_days
@@ -75,6 +76,11 @@ class AdminApiResource(dg.ConfigurableResource):
     @property
     def has_key(self) -> bool:
         return bool((self.api_key or "").strip())
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What no text the source writes may hold: the key, when one is set."""
+        return ((self.api_key or "").strip(),) if self.has_key else ()
 
     def make_client(self, log=None, sleep=None) -> AdminApiClient | None:
         """A client, or None when no key is set."""
@@ -154,7 +160,7 @@ def raw_admin_api(
             log=context.log,
         )
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
-        load = load_days(con, landing.dir, days, reload=config.reload)
+        load = load_days(con, landing.dir, days, reload=config.reload, secrets=admin_api.secrets)
         counts = row_counts(con, [("raw", f"admin_api_{name}") for name in RAW_ADMIN_API_KEYS], window)
 
     fetched = set(fetch.days_fetched) if fetch else set()
@@ -166,10 +172,13 @@ def raw_admin_api(
         f"{len(load.days_unchanged)} unchanged"
         + (f", {len(fetch.days_failed)} day(s) NOT fetched" if fetch and fetch.days_failed else "")
     )
-    yield from _results(window, days, fetch, load, from_kept, counts)
+    yield from _results(window, days, fetch, load, from_kept, counts, admin_api.secrets)
 
 
-def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept, counts):
+def _results(
+    window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary, from_kept, counts,
+    secrets=(),
+):
     common = {
         "window": f"{window[0]} .. {window[1]} (exclusive)",
         "key_set": fetch is not None,
@@ -218,7 +227,10 @@ def _results(window, days, fetch: FetchSummary | None, load: AdminApiLoadSummary
         metadata={
             "key_set": fetch is not None,
             "days_failed": len(failed),
-            **{f"failed {day}": reason[:500] for day, reason in sorted(failed.items())[:20]},
+            **{
+                f"failed {day}": redact(reason, secrets)[:500]
+                for day, reason in sorted(failed.items())[:20]
+            },
         },
     )
 

@@ -9,7 +9,9 @@ from dagster_duckdb import DuckDBResource
 from analytics import settings
 from analytics.ingest import checks as raw_checks
 from analytics.ingest import loader, otlp_sql
-from analytics.ingest.loader import load_landing_dir, load_roster
+from analytics.ingest.loader import load_landing_dir
+from analytics.ingest.raw_schema import create_raw_tables
+from analytics.ingest.roster import load_roster
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
 from analytics.warehouse.row_counts import row_counts
@@ -70,10 +72,13 @@ def raw_otlp(
             store_content=landing.store_content,
             reload_window=window if config.reload else None,
         )
+        for skipped in summary.skipped:
+            progress(f"ingest: skipped {skipped.relative_path}: {skipped.reason}")
         progress(
             f"ingest: {summary.files_loaded} new or changed file(s) of {summary.files_found}, "
             f"{summary.lines_read} lines, {summary.metric_points} points, "
-            f"{summary.log_records} events, {summary.quarantined} quarantined "
+            f"{summary.log_records} events, {summary.quarantined} quarantined, "
+            f"{summary.blank_lines} blank, {summary.lines_repaired} repaired "
             f"({summary.seconds:.1f}s)"
         )
         counts = row_counts(con, [("raw", table) for table, _ in RAW_OTLP_KEYS.values()], window)
@@ -85,6 +90,8 @@ def raw_otlp(
         "files_found": summary.files_found,
         "files_loaded": summary.files_loaded,
         "files_unchanged": summary.files_unchanged,
+        "files_skipped": len(summary.skipped),
+        "new_generations": summary.new_generations,
         "window": f"{window[0]} .. {window[1]} (exclusive)",
     }
     # dagster/row_count: the table's rows in the run's days (all its rows where it has no day)
@@ -117,8 +124,26 @@ def raw_otlp(
     pool="duckdb_warehouse",
 )
 def raw_roster(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landing: LandingResource):
-    """The optional roster, members.csv in the landing folder: who is who, team and role."""
+    """The optional roster, members.csv in the landing folder: who is who, team and role.
+
+    Read as strict RFC 4180 (analytics/ingest/roster.py): a line with extra fields loads with a
+    warning naming it, a malformed line is quarantined with its number, the rest loads.
+    """
     with warehouse_write_lock(duckdb.database, context.log), duckdb.get_connection() as con:
-        rows = load_roster(con, landing.dir)
-    progress(f"roster: {rows} member row(s)" if rows else "roster: none (members.csv not found)")
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+        create_raw_tables(con)
+        summary = load_roster(con, landing.dir)
+    for warning in summary.warnings:
+        context.log.warning(warning)
+        progress(f"roster: {warning}")
+    if not summary.found:
+        progress("roster: none (members.csv not found)")
+    else:
+        progress(
+            f"roster: {summary.rows} member row(s)"
+            + (f", {summary.quarantined} line(s) quarantined" if summary.quarantined else "")
+            + (" (unchanged)" if summary.unchanged else "")
+        )
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": summary.rows, "lines_quarantined": summary.quarantined,
+                  "lines_with_extra_fields": len(summary.warnings)}
+    )

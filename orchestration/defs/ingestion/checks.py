@@ -17,8 +17,9 @@ RECONCILIATION_CHECK = dg.AssetCheckSpec(
     "every_line_accounted_for",
     asset=dg.AssetKey(["otlp", "landed_files"]),
     description=(
-        "For every landed file: lines read = lines loaded + lines quarantined, and the raw "
-        "tables hold exactly the records the manifest counted."
+        "For every landed file: lines read = lines loaded + quarantined + blank, every "
+        "quarantined line has its row or is counted beyond the cap, and the raw tables hold "
+        "exactly the records the manifest counted."
     ),
 )
 FRESHNESS_CHECK = dg.AssetCheckSpec(
@@ -70,6 +71,9 @@ def otlp_check_results(found: Reconciliation, quarantined_this_run: int) -> list
                 "lines_read": found.lines_read,
                 "lines_loaded": found.lines_loaded,
                 "lines_quarantined": found.lines_quarantined,
+                "blank_lines": found.blank_lines,
+                "lines_repaired": found.lines_repaired,
+                "quarantine_rows_not_stored": found.quarantine_rows_not_stored,
                 "files_not_reconciled": ", ".join(found.files_not_reconciled[:20]) or "none",
             },
         ),

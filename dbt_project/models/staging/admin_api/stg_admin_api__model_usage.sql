@@ -34,7 +34,12 @@ per_model as (
         cast(sum(coalesce(cache_creation_tokens, 0)) as bigint) as cache_creation_tokens,
         cast(sum(coalesce(estimated_cost_amount, 0)) as double) as estimated_cost_cents
     from model_usage
-    group by 1, 2, 3, 4, 5
+    group by
+        source_file,
+        item_index,
+        usage_date,
+        coalesce(model, 'unknown'),
+        coalesce(estimated_cost_currency, 'USD')
 
 ),
 

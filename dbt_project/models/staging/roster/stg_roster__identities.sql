@@ -25,9 +25,12 @@ user_id_mappings as (
 
 key_mappings as (
 
-    select 'api_key_name' as match_kind, api_key_name as match_value, members.*
+    select
+        'api_key_name' as match_kind,
+        members.api_key_name as match_value,
+        members.*
     from members
-    where api_key_name is not null
+    where members.api_key_name is not null
 
 ),
 

@@ -71,21 +71,22 @@ def forget(con, identity: str) -> Erasure:
         params = {"email": identity.lower(), "key": identity}
         for table in OTLP_TABLES:
             rows = con.execute(
-                f"select source_file, count(*), min(usage_date), max(usage_date) from raw.{table} "
-                f"where {match} group by source_file",
+                f"select source_file, coalesce(source_generation, 1), count(*), min(usage_date), "
+                f"max(usage_date) from raw.{table} where {match} group by all",
                 params,
             ).fetchall()
             column = "metric_points" if table == "otlp_metric_points" else "log_records"
-            for source_file, count, first, last in rows:
+            for source_file, generation, count, first, last in rows:
                 con.execute(
-                    f"update raw.landed_files set {column} = {column} - ? where source_file = ?",
-                    [count, source_file],
+                    f"update raw.landed_files set {column} = {column} - ? "
+                    "where source_file = ? and generation = ?",
+                    [count, source_file, generation],
                 )
                 result.first_day = min(filter(None, [result.first_day, first]))
                 result.last_day = max(filter(None, [result.last_day, last]))
             result.landing_files.extend(name for name, *_ in rows)
             con.execute(f"delete from raw.{table} where {match}", params)
-            result.rows_deleted[table] = sum(count for _, count, *_ in rows)
+            result.rows_deleted[table] = sum(row[2] for row in rows)
         actor = "(lower(email_address) = $email or api_key_name = $key)"
         items = con.execute(
             f"select source_file, item_index, usage_date from raw.admin_api_usage where {actor}", params

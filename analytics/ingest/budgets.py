@@ -138,7 +138,8 @@ def load_budgets(con, landing_dir: Path) -> tuple[int, int]:
             )
         if parsed.rejected:
             con.executemany(
-                "insert into raw.quarantine values (?, ?, null, ?, ?, ?, current_timestamp::timestamp)",
+                "insert into raw.quarantine (source_file, source_line, record_index, signal, reason, "
+                "excerpt, quarantined_at) values (?, ?, null, ?, ?, ?, current_timestamp::timestamp)",
                 [[BUDGETS_FILE, line, SIGNAL, reason, excerpt] for line, reason, excerpt in parsed.rejected],
             )
         con.execute("commit")

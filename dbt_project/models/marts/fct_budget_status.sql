@@ -28,7 +28,9 @@ data_through as (
 
 months as (
 
-    select distinct {{ month_start('usage_date') }} as usage_month
+    select distinct
+        {{ month_start('usage_date') }} as usage_month,
+        {{ month_after('usage_date') }} as next_month
     from {{ ref('fct_org_daily') }}
 
 ),
@@ -38,12 +40,11 @@ month_lengths as (
     select
         months.usage_month,
         data_through.latest_day,
-        {{ dbt.datediff('months.usage_month', month_after('months.usage_month'), 'day') }}
-            as days_in_month,
+        {{ dbt.datediff('months.usage_month', 'months.next_month', 'day') }} as days_in_month,
         case
             when months.usage_month = {{ month_start('data_through.latest_day') }}
                 then {{ dbt.datediff('months.usage_month', 'data_through.latest_day', 'day') }} + 1
-            else {{ dbt.datediff('months.usage_month', month_after('months.usage_month'), 'day') }}
+            else {{ dbt.datediff('months.usage_month', 'months.next_month', 'day') }}
         end as elapsed_days
     from months
     cross join data_through
@@ -66,7 +67,9 @@ spend_by_member as (
 
 spend_by_team as (
 
-    select spend_by_member.usage_month, coalesce(member_teams.team, '(no team)') as team,
+    select
+        spend_by_member.usage_month,
+        coalesce(member_teams.team, '(no team)') as team,
         sum(spend_by_member.spend_usd) as spend_usd
     from spend_by_member
     left join member_teams on spend_by_member.member_key = member_teams.member_key
@@ -99,7 +102,7 @@ member_budgets as (
     from budgets
     left join {{ ref('stg_roster__identities') }} as roster_by_key
         on roster_by_key.match_kind = 'api_key_name'
-        and roster_by_key.match_value = budgets.name
+        and budgets.name = roster_by_key.match_value
         and budgets.name not like '%@%'
     where budgets.scope = 'member'
 
@@ -165,7 +168,7 @@ final as (
     select
         usage_month,
         scope,
-        budget_name as name,
+        budget_name as name,  -- noqa: RF04 (the contract's column name)
         member_key,
         monthly_budget_usd as budget_usd,
         spend_usd,

@@ -45,7 +45,9 @@ session_owners as (
 
 team_sessions as (
 
-    select session_owners.usage_date, coalesce(member_teams.team, '(no team)') as team,
+    select
+        session_owners.usage_date,
+        coalesce(member_teams.team, '(no team)') as team,
         count(*) as sessions
     from session_owners
     left join member_teams on session_owners.member_key = member_teams.member_key

@@ -39,7 +39,9 @@ spend as (
 
 session_owners as (
 
-    select {{ month_start('usage_date') }} as usage_month, session_key,
+    select
+        {{ month_start('usage_date') }} as usage_month,
+        session_key,
         {{ session_owner_key() }} as member_key
     from {{ ref('int_member_day_sessions') }}
     group by {{ month_start('usage_date') }}, session_key
@@ -48,7 +50,9 @@ session_owners as (
 
 team_sessions as (
 
-    select session_owners.usage_month, coalesce(member_teams.team, '(no team)') as team,
+    select
+        session_owners.usage_month,
+        coalesce(member_teams.team, '(no team)') as team,
         count(*) as sessions
     from session_owners
     left join member_teams on session_owners.member_key = member_teams.member_key

@@ -55,6 +55,11 @@ def _user_ids(con, identity: str) -> list[str]:
     return sorted(ids)
 
 
+def _run(con, sql: str, params: dict):
+    """Execute with the named parameters the statement uses (DuckDB refuses extra ones)."""
+    return con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+
+
 def forget(con, identity: str) -> Erasure:
     """Delete the identity's rows from raw (one transaction); say which days to rebuild."""
     create_raw_tables(con)
@@ -70,7 +75,8 @@ def forget(con, identity: str) -> Erasure:
         )
         params = {"email": identity.lower(), "key": identity}
         for table in OTLP_TABLES:
-            rows = con.execute(
+            rows = _run(
+                con,
                 f"select source_file, coalesce(source_generation, 1), count(*), min(usage_date), "
                 f"max(usage_date) from raw.{table} where {match} group by all",
                 params,
@@ -85,11 +91,11 @@ def forget(con, identity: str) -> Erasure:
                 result.first_day = min(filter(None, [result.first_day, first]))
                 result.last_day = max(filter(None, [result.last_day, last]))
             result.landing_files.extend(name for name, *_ in rows)
-            con.execute(f"delete from raw.{table} where {match}", params)
+            _run(con, f"delete from raw.{table} where {match}", params)
             result.rows_deleted[table] = sum(row[2] for row in rows)
         actor = "(lower(email_address) = $email or api_key_name = $key)"
-        items = con.execute(
-            f"select source_file, item_index, usage_date from raw.admin_api_usage where {actor}", params
+        items = _run(
+            con, f"select source_file, item_index, usage_date from raw.admin_api_usage where {actor}", params
         ).fetchall()
         for source_file, item_index, day in items:
             for table in ("admin_api_tool_actions", "admin_api_model_usage"):
@@ -99,21 +105,20 @@ def forget(con, identity: str) -> Erasure:
                 )
             result.first_day = min(filter(None, [result.first_day, day]))
             result.last_day = max(filter(None, [result.last_day, day]))
-        con.execute(f"delete from raw.admin_api_usage where {actor}", params)
+        _run(con, f"delete from raw.admin_api_usage where {actor}", params)
         result.rows_deleted["admin_api_usage"] = len(items)
         result.landing_files.extend(sorted({name for name, *_ in items}))
-        result.rows_deleted["roster"] = con.execute(
-            "delete from raw.roster where lower(email) = $email or api_key_name = $key", params
+        result.rows_deleted["roster"] = _run(
+            con, "delete from raw.roster where lower(email) = $email or api_key_name = $key", params
         ).fetchall()[0][0]
-        result.rows_deleted["budgets"] = con.execute(
+        result.rows_deleted["budgets"] = _run(
+            con,
             "delete from raw.budgets where scope = 'member' and (lower(name) = $email or name = $key)",
             params,
         ).fetchall()[0][0]
-        con.execute(
-            "update raw.quarantine set excerpt = null where contains(lower(excerpt), $email)", params
-        )
-        con.execute("delete from raw.member_pseudonyms where member_identifier in ($email, $key)", params)
-        con.execute("delete from meta.budget_alerts where lower(name) = $email or name = $key", params)
+        _run(con, "update raw.quarantine set excerpt = null where contains(lower(excerpt), $email)", params)
+        _run(con, "delete from raw.member_pseudonyms where member_identifier in ($email, $key)", params)
+        _run(con, "delete from meta.budget_alerts where lower(name) = $email or name = $key", params)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -9,8 +9,15 @@ with
 
 points as (
 
-    select usage_date, exported_at as record_time, user_id, user_email, api_key_name,
-        team_id, department, cost_center
+    select
+        usage_date,
+        exported_at as record_time,
+        user_id,
+        user_email,
+        api_key_name,
+        team_id,
+        department,
+        cost_center
     from {{ ref('stg_otlp__metric_points') }}
     where {{ in_window('usage_date') }} and team_id is not null
 
@@ -18,8 +25,15 @@ points as (
 
 events as (
 
-    select usage_date, event_time as record_time, user_id, user_email, api_key_name,
-        team_id, department, cost_center
+    select
+        usage_date,
+        event_time as record_time,
+        user_id,
+        user_email,
+        api_key_name,
+        team_id,
+        department,
+        cost_center
     from {{ ref('stg_otlp__log_records') }}
     where {{ in_window('usage_date') }} and team_id is not null
 

@@ -43,6 +43,10 @@ class WarehouseUnavailable(AnalyticsError, OSError):
     """The warehouse path cannot be opened at all (no folder, no permission, not a database)."""
 
 
+class CollectConfigError(AnalyticsError, ValueError):
+    """The OTLP receiver cannot start as asked (a bad setting, a host without a token)."""
+
+
 class ReportError(AnalyticsError):
     """The report cannot be made (bad period, no warehouse, refused viewer): one line for the user."""
 

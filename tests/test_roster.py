@@ -8,6 +8,8 @@ lines, which are quarantined with their line number while the rest loads.
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
@@ -145,3 +147,20 @@ def test_a_roster_without_a_header_is_an_error(con, tmp_path):
     (tmp_path / "members.csv").write_text('"email,api_key_name,user_ids,team,role\n')
     with pytest.raises(RosterError, match="header line is not valid CSV"):
         load_roster(con, tmp_path)
+
+
+def test_a_roster_that_is_a_link_or_a_fifo_is_not_read(con, tmp_path):
+    """Nothing outside the landing folder is read: a members.csv that links elsewhere (here to
+    a roster of its own outside the folder) is left unread, with a warning; a FIFO never blocks."""
+    outside = tmp_path / "outside.csv"
+    outside.write_text(HEADER + "secret@example.com,,,,Admin\n")
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "members.csv").symlink_to(outside)
+    summary = load_roster(con, landing)
+    assert roster(con) == [] and not summary.found
+    assert summary.warnings == ["members.csv: a symbolic link, not read; the roster is read as absent"]
+    (landing / "members.csv").unlink()
+    os.mkfifo(landing / "members.csv")
+    summary = load_roster(con, landing)
+    assert roster(con) == [] and len(summary.warnings) == 1

@@ -17,15 +17,13 @@ import threading
 from pathlib import Path
 
 from analytics import settings
+from analytics.errors import CollectConfigError
 
 from .server import CollectServer, Limits
 from .stats import Stats
 
 __all__ = ["CollectConfigError", "serve"]
 
-
-class CollectConfigError(ValueError):
-    """The receiver cannot start as asked (printed as one line by the CLI)."""
 
 
 def is_loopback(host: str) -> bool:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics.errors import RosterError
+from analytics.ingest.walk import open_regular
 
 ROSTER_FILE = "members.csv"
 ROSTER_HEADER = ("email", "api_key_name", "user_ids", "team", "role")
@@ -138,14 +140,18 @@ def load_roster(con, landing_dir: Path) -> RosterSummary:
     """Replace raw.roster (and the roster's quarantine rows) with the landing folder's
     members.csv: empty when there is none."""
     path = Path(landing_dir) / ROSTER_FILE
-    data = path.read_bytes() if path.is_file() else None
+    data, refused = read_landed_file(path)
     digest = content_hash(data) if data is not None else None
     summary = RosterSummary(found=data is not None)
+    if refused:
+        # a link (to anywhere: nothing outside the landing folder is read), a FIFO, a device
+        summary.warnings.append(f"{ROSTER_FILE}: {refused}; the roster is read as absent")
     loaded, loaded_hash = con.execute("select count(*), min(content_hash) from raw.roster").fetchall()[0]
     if (loaded == 0 and digest is None) or (loaded > 0 and loaded_hash == digest):
         summary.rows, summary.unchanged = loaded, True
         return summary
-    members, quarantined, summary.warnings = read_roster(data, path.name) if data is not None else ([], [], [])
+    members, quarantined, warnings = read_roster(data, path.name) if data is not None else ([], [], [])
+    summary.warnings.extend(warnings)
     now = datetime.now(UTC).replace(tzinfo=None)
     table = pa.table(
         {
@@ -184,3 +190,17 @@ def load_roster(con, landing_dir: Path) -> RosterSummary:
         con.unregister("_roster_bad")
     summary.rows, summary.quarantined = len(members), len(quarantined)
     return summary
+
+
+def read_landed_file(path: Path) -> tuple[bytes | None, str | None]:
+    """A small file of the landing folder (a roster): its bytes, or None and why it was not
+    read. Only a regular file is read: not a symbolic link, which could point outside the
+    landing folder, nor a FIFO or a device, which could block."""
+    if not os.path.lexists(path):
+        return None, None
+    try:
+        with open_regular(path) as handle:
+            return handle.read(), None
+    except OSError as exc:
+        reason = "a symbolic link, not read" if os.path.islink(path) else (exc.strerror or str(exc))
+        return None, reason

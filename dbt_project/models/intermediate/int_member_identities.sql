@@ -11,22 +11,14 @@
       5. a record with none of these is the single `(unattributed)` member, counted in
          organization totals and never as an active or spending user.
     The intermediate models join this model by identity_key (macros/members.sql), so the rules
-    live here only. Rebuilt whole on every run: one row per distinct tuple, read from the
-    staging views' three identity columns.
+    live here only. Rebuilt whole on every run: one row per distinct tuple (a few dozen on the
+    sample, from a pass over the raw tables' three identity columns).
 -#}
 with
 
-metric_point_identities as (
+otlp_identities as (
 
-    select distinct user_email, user_id, api_key_name
-    from {{ ref('stg_otlp__metric_points') }}
-
-),
-
-event_identities as (
-
-    select distinct user_email, user_id, api_key_name
-    from {{ ref('stg_otlp__log_records') }}
+    select * from {{ ref('stg_otlp__identities') }}
 
 ),
 
@@ -75,9 +67,7 @@ roster_row_identities as (
 
 identities as (
 
-    select * from metric_point_identities
-    union
-    select * from event_identities
+    select * from otlp_identities
     union
     select * from admin_api_actor_identities
     union

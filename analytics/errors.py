@@ -32,6 +32,14 @@ class RosterError(AnalyticsError):
     """The roster file exists but cannot be read as the documented CSV."""
 
 
+class BudgetsError(AnalyticsError):
+    """budgets.csv exists but its header is not the documented one."""
+
+
+class PseudonymKeyError(AnalyticsError):
+    """ANALYTICS_PSEUDONYMIZE=1 without ANALYTICS_PSEUDONYM_KEY."""
+
+
 class WarehouseBusy(AnalyticsError, TimeoutError):
     """Another process held the warehouse for longer than we were willing to wait."""
 

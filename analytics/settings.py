@@ -20,6 +20,10 @@
 | ANALYTICS_INGEST_BATCH_BYTES | 256 MiB: landed files are loaded in transactions of about this size |
 | ANTHROPIC_ADMIN_KEY | unset: the Admin API source loads kept pages only (the value is read by Dagster's EnvVar) |
 | ANTHROPIC_BASE_URL | https://api.anthropic.com |
+| ANALYTICS_MIN_GROUP_SIZE | 5: teams with fewer active members in a period fold into `(small teams)` |
+| ANALYTICS_PSEUDONYMIZE | off; `1` shows members as `member <8 hex>` pseudonyms in every output |
+| ANALYTICS_PSEUDONYM_KEY | the secret of the pseudonyms (HMAC-SHA256 key), required with ANALYTICS_PSEUDONYMIZE |
+| ANALYTICS_ALERT_TIMEOUT_SECONDS | 10: connect and read timeout of the webhook |
 | CHROMIUM | the Chromium binary for screenshots (default: Debian's) |
 | ANALYTICS_FAILPOINT | tests only: kill the process at a named point |
 | ANALYTICS_SERVING_URL | unset; a libpq URL: publish the marts to that PostgreSQL database |
@@ -226,6 +230,35 @@ def java_home() -> str | None:
 
 def failpoint_name() -> str | None:
     return os.environ.get("ANALYTICS_FAILPOINT") or None
+
+
+def min_group_size() -> int:
+    """Teams with fewer active members than this in a day or month fold into `(small teams)`."""
+    raw = os.environ.get("ANALYTICS_MIN_GROUP_SIZE", "").strip() or "5"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"ANALYTICS_MIN_GROUP_SIZE={raw!r}: expected a whole number") from None
+    if value < 1:
+        raise ValueError(f"ANALYTICS_MIN_GROUP_SIZE={value}: expected 1 or more")
+    return value
+
+
+PSEUDONYM_KEY_ENV_VAR = "ANALYTICS_PSEUDONYM_KEY"
+
+
+def pseudonymize() -> bool:
+    return _flag("ANALYTICS_PSEUDONYMIZE")
+
+
+def pseudonym_key() -> bytes | None:
+    """The pseudonyms' secret. Read when pseudonyms are computed, never stored or logged."""
+    value = os.environ.get(PSEUDONYM_KEY_ENV_VAR, "")
+    return value.encode() if value.strip() else None
+
+
+def alert_timeout_seconds() -> float:
+    return float(os.environ.get("ANALYTICS_ALERT_TIMEOUT_SECONDS") or 10)
 
 
 def serving_url() -> str | None:

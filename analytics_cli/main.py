@@ -18,6 +18,7 @@ from datetime import UTC, date
 from analytics import settings
 from analytics.dates import parse_day
 from analytics.errors import UsageError
+from analytics_cli.privacy import add_commands as add_privacy_commands
 from analytics_cli.report import add_commands as add_report_commands
 
 MAX_MEMBERS = 100_000
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(func=cmd_generate)
 
     add_report_commands(commands)
+    add_privacy_commands(commands)
     return parser
 
 

@@ -20,7 +20,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         page = load_page(
             settings.warehouse_path(), month=args.month, start=args.start, end=args.end,
-            viewer=args.viewer,
+            viewer=args.viewer, team=args.team,
         )
     except ReportError as exc:
         raise _usage_error(exc) from None
@@ -81,6 +81,10 @@ def add_commands(subparsers) -> None:
     report.add_argument("--month", help="a calendar month, YYYY-MM")
     report.add_argument("--start", help="first day (of the zone the marts were built in), YYYY-MM-DD")
     report.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
+    report.add_argument(
+        "--team", metavar="NAME",
+        help="limit the whole page to one team (dim_members.team), e.g. --team platform",
+    )
     report.add_argument("--html", metavar="PATH", help="write the page to PATH (one offline HTML file)")
     report.add_argument(
         "--format", choices=("text", "json", "csv"), default="text",

@@ -77,6 +77,24 @@ def _failure_line(result) -> str:
     return "the run failed"
 
 
+def _check_privacy_settings() -> None:
+    from analytics.errors import PseudonymKeyError
+    from analytics.privacy import required_key
+
+    try:
+        required_key()
+        settings.min_group_size()
+    except (PseudonymKeyError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _materialized(result, key) -> bool:
+    return any(
+        event.event_specific_data.materialization.asset_key == key
+        for event in result.get_asset_materialization_events()
+    )
+
+
 def _load_counts(result) -> LoadCounts:
     """What ingestion loaded, from the run's materialization metadata of the raw assets."""
     found: dict[str, dict] = {}
@@ -105,6 +123,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         raise UsageError(str(exc)) from None
     home = prepare_environment()
     progress.to_stderr()
+    _check_privacy_settings()
     warehouse = settings.warehouse_path()
     explicit_start = settings.partitions_start()
     latest = today_in(settings.zone())
@@ -146,6 +165,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         tune_sqlite_run_storage()
 
     from orchestration.definitions import defs
+    from orchestration.defs.alerts.assets import ALERTS_KEY, deliver_budget_alerts
     from orchestration.defs.partitions import partition_range_tags
 
     days = days_between(start, end)
@@ -172,6 +192,10 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
             file=sys.stderr,
         )
         return 1
+    if not _materialized(result, ALERTS_KEY):
+        # dbt had nothing new, so the alerts step was skipped with it: still retry what a
+        # failed webhook left unsent
+        deliver_budget_alerts(str(warehouse))
     seconds = time.perf_counter() - started
     print("\n".join(summary_lines(warehouse, start, end, _load_counts(result), seconds)))
     return 0

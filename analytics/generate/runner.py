@@ -16,6 +16,7 @@ from . import admin_api as report
 from . import wire
 from .behaviour import simulate_member_day
 from .bookkeeping import Ledger, merge_monthly, write_expected
+from .budgets import BUDGETS_FILE, write_budgets
 from .faults import MALFORMED_KINDS
 from .ids import rng_for
 from .landing import apply_faults, build_sinks, write_sink
@@ -218,6 +219,7 @@ def _clear_previous_output(out_dir: Path) -> None:
         shutil.rmtree(p)
     shutil.rmtree(out_dir / "expected")
     (out_dir / "members.csv").unlink(missing_ok=True)
+    (out_dir / BUDGETS_FILE).unlink(missing_ok=True)
 
 
 def _chunks(days: int, workers: int) -> list[tuple[int, int]]:
@@ -232,7 +234,7 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
                           admin_api: bool = False) -> dict:
     """Write a landing folder for ``members`` over ``days`` UTC days from ``start``.
 
-    Writes ``otlp/<day>/*.jsonl[.gz]``, ``members.csv`` and ``expected/{org_daily.csv,
+    Writes ``otlp/<day>/*.jsonl[.gz]``, ``members.csv``, ``budgets.csv`` and ``expected/{org_daily.csv,
     member_monthly.csv,summary.json}``; returns a summary (bytes, files, lines, faults, time).
     The same arguments give byte-identical files, whatever the number of workers.
 
@@ -287,6 +289,8 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
 
     expected = out_dir / "expected"
     totals = write_expected(expected, rows, monthly)
+    budgets_bytes = write_budgets(out_dir / BUDGETS_FILE, people, monthly,
+                                  start + dt.timedelta(days=days - 1), "Example Inc")
     faults = {k: counters[k] for k in (
         "malformed_lines", *("malformed_" + k for k in MALFORMED_KINDS), "retried_lines",
         "cross_file_duplicate_lines", "duplicate_requests", "copied_files", "copied_lines",
@@ -309,7 +313,7 @@ def generate_organization(out_dir: Path, members: int, days: int, start: dt.date
     with (expected / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True)
         fh.write("\n")
-    written = sum(p.stat().st_size for p in expected.iterdir()) + roster_bytes
+    written = sum(p.stat().st_size for p in expected.iterdir()) + roster_bytes + budgets_bytes
     result = dict(summary)
     result.update(
         bytes_written=counters["bytes_otlp"] + written + counters["admin_api_bytes"],

@@ -39,7 +39,7 @@ PARTITIONED_TABLES = (
     "admin_api_tool_actions",
     "admin_api_model_usage",
 )
-WHOLE_TABLES = ("roster",)
+WHOLE_TABLES = ("roster", "budgets", "member_pseudonyms")
 # The key under which a whole table's fingerprint is kept.
 WHOLE_TABLE_DAY = date(1900, 1, 1)
 STAGING_DIR = ".staging"
@@ -118,6 +118,8 @@ ROW_KEYS = {
     "admin_api_tool_actions": "source_file, item_index, tool_key",
     "admin_api_model_usage": "source_file, item_index, model_index",
     "roster": "source_line, content_hash",
+    "budgets": "source_line, content_hash",
+    "member_pseudonyms": "member_identifier, pseudonym",
 }
 
 

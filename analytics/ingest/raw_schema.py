@@ -143,6 +143,23 @@ ROSTER_COLUMNS = """
     loaded_at TIMESTAMP NOT NULL
 """
 
+# budgets.csv (analytics/ingest/budgets.py): the valid lines; the others go to raw.quarantine.
+BUDGETS_COLUMNS = """
+    scope VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    monthly_budget_usd DOUBLE NOT NULL,
+    source_line INTEGER NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
+# Pseudonyms of member identities (analytics/privacy.py), only with ANALYTICS_PSEUDONYMIZE=1.
+MEMBER_PSEUDONYMS_COLUMNS = """
+    member_identifier VARCHAR NOT NULL,
+    pseudonym VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+"""
+
 # The Admin API report (analytics/admin_api/loader.py): one row per item, tool action, model.
 ADMIN_API_USAGE_COLUMNS = """
     usage_date DATE NOT NULL,
@@ -199,6 +216,8 @@ TABLES = {
     "quarantine": QUARANTINE_COLUMNS,
     "landed_files": LANDED_FILES_COLUMNS,
     "roster": ROSTER_COLUMNS,
+    "budgets": BUDGETS_COLUMNS,
+    "member_pseudonyms": MEMBER_PSEUDONYMS_COLUMNS,
     "admin_api_usage": ADMIN_API_USAGE_COLUMNS,
     "admin_api_tool_actions": ADMIN_API_TOOL_ACTIONS_COLUMNS,
     "admin_api_model_usage": ADMIN_API_MODEL_USAGE_COLUMNS,
@@ -246,11 +265,26 @@ PARQUET_PARTITIONS_COLUMNS = """
     PRIMARY KEY (table_name, usage_date)
 """
 
+# Budget alerts posted to ANALYTICS_ALERT_WEBHOOK_URL (analytics/alerts.py): a budget's status
+# in a month is posted once.
+BUDGET_ALERTS_COLUMNS = """
+    usage_month DATE NOT NULL,
+    scope VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    spend_usd DOUBLE NOT NULL,
+    projected_usd DOUBLE NOT NULL,
+    budget_usd DOUBLE NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (usage_month, scope, name, status)
+"""
+
 META_TABLES = {
     "admin_api_loaded_days": ADMIN_API_LOADED_DAYS_COLUMNS,
     "dbt_builds": DBT_BUILDS_COLUMNS,
     "settings": BUILD_SETTINGS_COLUMNS,
     "parquet_partitions": PARQUET_PARTITIONS_COLUMNS,
+    "budget_alerts": BUDGET_ALERTS_COLUMNS,
 }
 
 

@@ -4,6 +4,7 @@
     page = load_page("warehouse.duckdb")                      # month to date of the data
     page = load_page("warehouse.duckdb", month="2026-10")     # a calendar month
     page = load_page("warehouse.duckdb", start="2026-11-01", end="2026-11-07", viewer="a@b.com")
+    page = load_page("warehouse.duckdb", team="platform")        # one team's page
     write_html(page, "reports/analytics.html"); print(render_text(page))
 
 Everything reads the warehouse read-only. Errors a user can fix raise ReportError.
@@ -35,6 +36,7 @@ def load_page(
     end: str | date | None = None,
     viewer: str | None = None,
     lock: bool = True,
+    team: str | None = None,
 ) -> PageData:
     """The page's numbers for a period; with `viewer`, only if that member may view analytics.
 
@@ -44,7 +46,7 @@ def load_page(
         if viewer is not None:
             check_viewer(con, viewer)
         period = resolve_period(con, month=month, start=start, end=end)
-        return load_page_data(con, period)
+        return load_page_data(con, period, team)
 
 
 def render_html(page: PageData) -> str:

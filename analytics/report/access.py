@@ -31,8 +31,10 @@ def check_viewer(con: duckdb.DuckDBPyConnection, email: str) -> Viewer:
         raise ReportError("--viewer is empty: give the email of a member who may view analytics")
     rows = con.execute(
         "select display_name, role, can_view_analytics from marts.dim_members "
-        "where lower(email) = ? order by can_view_analytics desc, member_key",
-        [wanted],
+        # by member_key too: with pseudonyms on, dim_members holds no email
+        "where lower(email) = ? or member_key = md5('oauth_user:' || ?) "
+        "order by can_view_analytics desc, member_key",
+        [wanted, wanted],
     ).fetchall()
     if not rows:
         raise ReportError(

@@ -78,6 +78,10 @@ td.num, th.num { text-align: right; }
 details { margin-top: 8px; color: var(--muted); font-size: 12.5px; }
 details table { margin-top: 6px; }
 .empty { color: var(--muted); font-style: italic; }
+p.note, .scope { font-size: 12px; color: var(--muted); }
+td.status.over { color: #b42318; font-weight: 600; }
+td.status.at_risk { color: #b54708; font-weight: 600; }
+td.status.ok { color: #067647; }
 ul.notes { margin: 0; padding-left: 18px; color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; margin-top: 8px; }
 """.replace("@ACCENT@", ACCENT).replace("@SECOND@", SECOND).replace("@FONT@", FONT)
@@ -315,6 +319,68 @@ def _model_table(page: PageData) -> str:
     )
 
 
+def _change_cell(row, name: str, kind: str) -> str:
+    change = row.change(name)
+    if row.previous is None:
+        text = "new"
+    elif change is None:
+        text = "—"
+    elif kind == "rate":
+        text = f"{'+' if change >= 0 else '−'}{abs(change) * 100:.1f} pts"
+    else:
+        text = f"{'+' if change >= 0 else '−'}{abs(change) * 100:.0f}%"
+    return f'<td class="num change" data-change="{_attr(change)}">{escape(text)}</td>'
+
+
+def _teams_table(page: PageData) -> str:
+    """The Teams panel: each team over the period against the previous period."""
+    if not page.teams:
+        return '<table id="teams-table"></table><p class="empty">No team activity in this period.</p>'
+    body = "".join(
+        f'<tr data-team="{_attr(r.team)}" data-teams="{r.teams}" data-active-users="{r.active_users}" '
+        f'data-sessions="{r.sessions}" data-lines="{r.lines_added}" data-accept-rate="{_attr(r.accept_rate)}" '
+        f'data-spend="{_attr(r.spend_usd)}">'
+        f"<td>{escape(r.team)}{f' ({r.teams} teams)' if r.teams > 1 else ''}</td>"
+        f'<td class="num">{r.active_users:,}</td>{_change_cell(r, "active_users", "count")}'
+        f'<td class="num">{r.sessions:,}</td>{_change_cell(r, "sessions", "count")}'
+        f'<td class="num">{r.lines_added:,}</td>{_change_cell(r, "lines_added", "count")}'
+        f'<td class="num">{fmt.percent(r.accept_rate)}</td>{_change_cell(r, "accept_rate", "rate")}'
+        f'<td class="num">{fmt.usd(r.spend_usd)}</td>{_change_cell(r, "spend_usd", "count")}</tr>'
+        for r in page.teams
+    )
+    head = "".join(
+        f'<th class="num">{escape(title)}</th><th class="num">±</th>'
+        for title in ("Active users", "Sessions (sum of days)", "Lines accepted", "Accept rate", "Spend")
+    )
+    note = (f'<p class="note">Teams with fewer than {page.min_group_size} active members in the '
+            f'period are shown together as (small teams). ± is the change against '
+            f'{escape(page.previous_period.label())}.</p>')
+    return (f'<table id="teams-table"><thead><tr><th>Team</th>{head}</tr></thead>'
+            f'<tbody>{body}</tbody></table>{note}')
+
+
+def _budgets_table(page: PageData) -> str:
+    if not page.budgets:
+        return ""
+    body = "".join(
+        f'<tr data-scope="{_attr(b.scope)}" data-name="{_attr(b.name)}" data-status="{_attr(b.status)}" '
+        f'data-budget="{_attr(b.budget_usd)}" data-spend="{_attr(b.spend_usd)}" '
+        f'data-projected="{_attr(b.projected_usd)}">'
+        f"<td>{escape(b.scope)}</td><td>{escape(b.name)}</td>"
+        f'<td class="num">{fmt.usd(b.spend_usd)}</td><td class="num">{fmt.usd(b.projected_usd)}</td>'
+        f'<td class="num">{fmt.usd(b.budget_usd)}</td>'
+        f'<td class="status {b.status}">{escape(b.status.replace("_", " "))}</td></tr>'
+        for b in page.budgets
+    )
+    first = page.budgets[0]
+    return (
+        f'<h3>Budgets, month to date ({first.elapsed_days} of {first.days_in_month} days)</h3>'
+        '<table id="budgets-table"><thead><tr><th>Scope</th><th>Name</th><th class="num">Spent</th>'
+        '<th class="num">Projected</th><th class="num">Budget</th><th>Status</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
 def render_html(page: PageData) -> str:
     """The whole page as one HTML document (about 5 MB: plotly.js is inline)."""
     period, previous = page.period, page.previous_period
@@ -336,6 +402,17 @@ def render_html(page: PageData) -> str:
     spend_html = _figure_html(spend, "chart-spend", include_plotlyjs=False)
 
     title = f"Claude Code Analytics · {period.label()}"
+    if page.team_name is not None:
+        title = f"Claude Code Analytics · team {page.team_name} · {period.label()}"
+    scope_line = (
+        f'<div class="scope" id="team-scope" data-team="{_attr(page.team_name)}">Team '
+        f"<strong>{escape(page.team_name)}</strong>: every panel counts this team's members only</div>"
+        if page.team_name is not None else ""
+    )
+    teams_panel = (
+        f'<section class="panel" id="panel-teams"><h2>Teams</h2>{_teams_table(page)}</section>'
+        if page.team_name is None else ""
+    )
     coverage = (
         f"{page.days_in_data} of {period.days} day(s) processed"
         if page.days_in_data != period.days else f"{period.days} day(s)"
@@ -346,6 +423,7 @@ def render_html(page: PageData) -> str:
         "data-previous-start": previous.start.isoformat(), "data-previous-end": previous.end.isoformat(),
         "data-days-in-data": str(page.days_in_data),
         "data-through": page.data_through.isoformat() if page.data_through else "",
+        "data-team": page.team_name or "",
     }
     attrs = " ".join(f'{k}="{_attr(v)}"' for k, v in page_attrs.items())
     generated = page.generated_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -365,6 +443,7 @@ def render_html(page: PageData) -> str:
   <h1>Claude Code Analytics</h1>
   <div class="period" id="period"><strong>{escape(period.label())}</strong> ({escape(page.timezone)} days, {escape(coverage)})
     · compared with {escape(previous.label())}</div>
+  {scope_line}
 </header>
 <section class="cards" id="cards">{"".join(_card(card) for card in page.cards)}</section>
 <div class="row">
@@ -377,8 +456,10 @@ def render_html(page: PageData) -> str:
     <div class="chart">{spend_html}</div>
     {_daily_table("spend-table", page, [("Spending users", "spending_users", fmt.count),
                                         ("Spend (USD)", "spend_usd", fmt.usd)])}
+    {_budgets_table(page)}
   </section>
 </div>
+{teams_panel}
 <section class="panel" id="panel-team"><h2>Team insights</h2>{_team_table(page)}</section>
 <div class="row3" id="panel-breakdowns">
   <section class="panel" id="panel-by-tool"><h2>Accept rate by tool</h2>

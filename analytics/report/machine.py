@@ -29,6 +29,19 @@ def page_dict(page: PageData) -> dict:
         # for other periods sessions add up days
         "team_source": "fct_member_monthly" if page.team_is_monthly else "fct_daily_activity summed over days",
         "team": [{name: getattr(m, name) for name in TEAM_FIELDS} for m in page.team],
+        # limited to one team (--team), or the Teams panel of the whole organization
+        "team_name": page.team_name,
+        "teams": [
+            {"team": t.team, "teams": t.teams, "active_users": t.active_users, "sessions": t.sessions,
+             "lines_added": t.lines_added, "accept_rate": t.accept_rate, "spend_usd": t.spend_usd,
+             "previous_spend_usd": t.previous.spend_usd if t.previous else None}
+            for t in page.teams
+        ],
+        "budgets": [
+            {"scope": b.scope, "name": b.name, "budget_usd": b.budget_usd, "spend_usd": b.spend_usd,
+             "projected_usd": b.projected_usd, "status": b.status}
+            for b in page.budgets
+        ],
     }
 
 

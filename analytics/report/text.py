@@ -24,8 +24,9 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[s
 def render_text(page: PageData, max_members: int | None = None) -> str:
     """Plain text, no colours; one screen for the cards, then one line per member."""
     period, previous = page.period, page.previous_period
+    scope = f"  team {page.team_name}" if page.team_name is not None else ""
     out = [
-        f"Claude Code Analytics  {period.label()} ({period.days} day(s), {page.timezone})",
+        f"Claude Code Analytics{scope}  {period.label()} ({period.days} day(s), {page.timezone})",
         f"compared with {previous.label()}; data through {page.data_through or 'no data'}",
         "",
     ]
@@ -51,5 +52,23 @@ def render_text(page: PageData, max_members: int | None = None) -> str:
             out.append(f"  … and {len(page.team) - len(members)} more")
     else:
         out.append("  no member activity in this period")
+    if page.teams:
+        out += ["", f"Teams (fewer than {page.min_group_size} active members: (small teams))", ""]
+        rows = [
+            [r.team, fmt.count(r.active_users), fmt.count(r.sessions), fmt.count(r.lines_added),
+             fmt.percent(r.accept_rate), fmt.usd(r.spend_usd)]
+            for r in page.teams
+        ]
+        header = ["team", "active users", "sessions", "lines", "accept rate", "spend"]
+        out += ["  " + line for line in _table(header, rows, {1, 2, 3, 4, 5})]
+    if page.budgets:
+        out += ["", "Budgets this month", ""]
+        rows = [
+            [b.scope, b.name, fmt.usd(b.spend_usd), fmt.usd(b.projected_usd), fmt.usd(b.budget_usd),
+             b.status.replace("_", " ")]
+            for b in page.budgets
+        ]
+        header = ["scope", "name", "spent", "projected", "budget", "status"]
+        out += ["  " + line for line in _table(header, rows, {2, 3, 4})]
     out += ["", "What these numbers do not count:"] + [f"  - {text}" for _, text in fmt.notes(page.timezone)]
     return "\n".join(out) + "\n"

@@ -21,6 +21,9 @@ MARTS = (
     "fct_org_daily",
     "fct_org_monthly",
     "fct_member_monthly",
+    "fct_team_daily",
+    "fct_team_monthly",
+    "fct_budget_status",
 )
 
 

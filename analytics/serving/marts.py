@@ -8,6 +8,8 @@ a plain SQL counterpart (lists, structs, maps, JSON, blobs) is published as its 
 What a run changes in a mart follows its grain: a mart with a `usage_date` column is rebuilt
 by dbt for the run's days, one with `usage_month` for the months the days touch, and any
 other mart (dim_members) is compared whole. A mart added later is published by the same rule.
+The team and budget marts are rebuilt whole on every run (a changed roster or budgets.csv
+restates their history), so they are compared whole too.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def is_text_fallback(duckdb_type: str) -> bool:
     return postgres_type(duckdb_type) == "text" and duckdb_type.upper() != "VARCHAR"
 
 
+# marts dbt rebuilds whole on every run (materialized as tables), whatever their columns
+RESTATED_WHOLE = frozenset({"fct_team_daily", "fct_team_monthly", "fct_budget_status"})
+
+
 @dataclass(frozen=True)
 class Mart:
     name: str
@@ -66,6 +72,8 @@ class Mart:
 
     @property
     def grain(self) -> str:
+        if self.name in RESTATED_WHOLE:
+            return "whole"
         names = {column for column, _ in self.columns}
         if "usage_date" in names:
             return "day"

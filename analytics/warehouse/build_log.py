@@ -3,7 +3,7 @@ new can skip dbt (an unchanged day costs a few queries, not a rebuild).
 
 A build is identified by a fingerprint of everything the models read: each raw table's row
 count and latest load time, the dbt target (engine), the time zone whose days the marts count
-in, and the dbt project's files (the models' code and config). A window is up to date when a
+in, the settings dbt reads (the smallest team shown), and the dbt project's files (the models' code and config). A window is up to date when a
 successful build with the same fingerprint covered it.
 
 The zone is also kept in meta.settings with the first and last day built, because a mart's
@@ -35,6 +35,8 @@ def fingerprint(con, dbt_project_dir: Path) -> str:
     # a build on one engine says nothing of the other's tables
     where_built = settings.spark_warehouse() if settings.engine() == "spark" else ""
     digest.update(f"{settings.dbt_target()}:{where_built}:{settings.timezone()}|".encode())
+    # the team marts fold small teams by this setting, which dbt reads from the environment
+    digest.update(f"min_group_size={settings.min_group_size()}|".encode())
     sources = [dbt_project_dir / "dbt_project.yml", dbt_project_dir / "profiles.yml"]
     for folder in DBT_SOURCE_FOLDERS:
         sources.extend(sorted((dbt_project_dir / folder).rglob("*")))

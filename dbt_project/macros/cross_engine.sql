@@ -76,3 +76,14 @@
         else {{ text }}
     end
 {%- endmacro %}
+
+{#- A string attribute of a flat JSON object of attributes (raw's *_attributes_json), by key. -#}
+{% macro json_attribute(json, key) -%}
+    {{ return(adapter.dispatch('json_attribute', 'claude_code_analytics')(json, key)) }}
+{%- endmacro %}
+{% macro default__json_attribute(json, key) -%}
+    json_extract_string({{ json }}, '$."{{ key }}"')
+{%- endmacro %}
+{% macro spark__json_attribute(json, key) -%}
+    get_json_object({{ json }}, '$[\'{{ key }}\']')
+{%- endmacro %}

@@ -3,7 +3,7 @@
     One row per calendar month and member with any telemetry in the month: the Team insights
     table ("Spend this month", "Lines this month"). sessions are distinct sessions in the month;
     active_days are days on which the member was active. A run rebuilds every month its window
-    touches.
+    touches. With pseudonyms on, display_name is the member's pseudonym.
 -#}
 with
 
@@ -31,6 +31,12 @@ members as (
     select distinct member_key, member_type, member_identifier
     from {{ ref('int_admin_api_member_days') }}
     where {{ in_window_months('usage_date') }}
+
+),
+
+pseudonyms as (
+
+    select * from {{ ref('stg_privacy__member_pseudonyms') }}
 
 ),
 
@@ -70,7 +76,9 @@ final as (
     select
         daily_sums.usage_month,
         daily_sums.member_key,
-        {{ display_name('members.member_type', 'members.member_identifier') }} as display_name,
+        coalesce(
+            pseudonyms.pseudonym, {{ display_name('members.member_type', 'members.member_identifier') }}
+        ) as display_name,
         members.member_type,
         {{ usd('daily_sums.spend_usd') }} as spend_usd,
         cast(daily_sums.lines_added as bigint) as lines_added,
@@ -85,6 +93,7 @@ final as (
         cast(daily_sums.pull_requests as bigint) as pull_requests
     from daily_sums
     inner join members on daily_sums.member_key = members.member_key
+    left join pseudonyms on members.member_identifier = pseudonyms.member_identifier
     left join sessions
         on daily_sums.usage_month = sessions.usage_month
         and daily_sums.member_key = sessions.member_key

@@ -19,9 +19,14 @@ def parquet_asset_key(table: str) -> dg.AssetKey:
 
 def raw_asset_key(table: str) -> dg.AssetKey:
     """The key of the asset that loads raw.<table>: its dbt source's key, named after the system
-    (raw.otlp_metric_points is otlp/metric_points, raw.roster is roster/members)."""
+    (raw.otlp_metric_points is otlp/metric_points, raw.roster is roster/members, raw.budgets budgets/budgets,
+    raw.member_pseudonyms privacy/member_pseudonyms)."""
     if table == "roster":
         return dg.AssetKey(["roster", "members"])
+    if table == "budgets":
+        return dg.AssetKey(["budgets", "budgets"])
+    if table == "member_pseudonyms":
+        return dg.AssetKey(["privacy", "member_pseudonyms"])
     for system in ("otlp", "admin_api"):
         if table.startswith(system + "_"):
             return dg.AssetKey([system, table.removeprefix(system + "_")])

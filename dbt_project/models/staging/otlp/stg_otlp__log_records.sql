@@ -63,6 +63,9 @@ final as (
         cache_creation_tokens,
         duration_ms,
         status_code,
+        {{ json_attribute('resource_attributes_json', 'team.id') }} as team_id,
+        {{ json_attribute('resource_attributes_json', 'department') }} as department,
+        {{ json_attribute('resource_attributes_json', 'cost_center') }} as cost_center,
         source_file,
         source_line
     from ranked

@@ -65,6 +65,9 @@ final as (
         attr_language as language,
         attr_start_type as start_type,
         attr_query_source as query_source,
+        {{ json_attribute('resource_attributes_json', 'team.id') }} as team_id,
+        {{ json_attribute('resource_attributes_json', 'department') }} as department,
+        {{ json_attribute('resource_attributes_json', 'cost_center') }} as cost_center,
         source_file,
         source_line
     from ranked

@@ -18,6 +18,7 @@ from datetime import UTC, date
 from analytics import settings
 from analytics.dates import parse_day
 from analytics.errors import UsageError
+from analytics_cli.common import require_landing_dir
 from analytics_cli.privacy import add_commands as add_privacy_commands
 from analytics_cli.report import add_commands as add_report_commands
 
@@ -102,13 +103,6 @@ def _preflight_warehouse() -> None:
         raise UsageError(str(exc)) from None
 
 
-def _require_landing_dir():
-    landing = settings.landing_dir()
-    if not landing.is_dir():
-        raise UsageError(f"landing folder not found: {landing} (set ANALYTICS_LANDING_DIR)")
-    return landing
-
-
 def _select_engine(engine: str | None) -> None:
     """--engine sets ANALYTICS_ENGINE for this process and the dbt it starts; spark needs its
     extra packages and a Java runtime, checked here so the run does not fail half-way."""
@@ -140,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     end = _parse_day(args.end, "--end") if args.end else None
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
-    landing = _require_landing_dir()
+    landing = require_landing_dir()
     _preflight_warehouse()
     from orchestration.launcher import run_pipeline
 
@@ -157,7 +151,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         settings.timezone()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    _require_landing_dir()
+    require_landing_dir()
     if args.collect and not settings.landing_dir_is_set():  # before the defaults are exported
         raise UsageError("--collect needs ANALYTICS_LANDING_DIR, the folder the receiver writes to")
     prepare_environment()

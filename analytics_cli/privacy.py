@@ -37,11 +37,11 @@ def cmd_forget(args: argparse.Namespace) -> int:
     print("  remove them from members.csv and budgets.csv too, if they are named there")
     if erased.first_day is None or args.no_rebuild:
         return 0
-    from analytics_cli.main import _require_landing_dir
+    from analytics_cli.common import require_landing_dir
     from orchestration.launcher import run_pipeline
 
     print(f"  rebuilding {erased.first_day} .. {erased.last_day}", file=sys.stderr)
-    return run_pipeline(_require_landing_dir(), erased.first_day, erased.last_day)
+    return run_pipeline(require_landing_dir(), erased.first_day, erased.last_day)
 
 
 def add_commands(subparsers) -> None:

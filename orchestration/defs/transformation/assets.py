@@ -49,11 +49,16 @@ def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> tuple[
     The events are passed on after dbt ends (dbt holds the DuckDB file while it runs), so each
     model's materialization can carry its row count, all counted in one query."""
     events: list = []
+    invocation = dbt.cli(args, context=context)
     try:
-        for event in dbt.cli(args, context=context).stream():
+        for event in invocation.stream():
             _announce(context, event)
             events.append(event)
     except Exception as error:  # noqa: BLE001 - reported after the events built before it
+        # dbt may still be running (and holding the warehouse): stop it before going on
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait(timeout=60)
         return events, error
     return events, None
 

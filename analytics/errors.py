@@ -52,6 +52,10 @@ class CollectConfigError(AnalyticsError, ValueError):
     """The OTLP receiver cannot start as asked (a bad setting, a host without a token)."""
 
 
+class ServingError(AnalyticsError, RuntimeError):
+    """The publish to PostgreSQL could not be done; one line, without the database password."""
+
+
 class ReportError(AnalyticsError):
     """The report cannot be made (bad period, no warehouse, refused viewer): one line for the user."""
 
@@ -70,3 +74,23 @@ class AdminApiRequestError(AdminApiError):
 
 class AdminApiUnavailableError(AdminApiError):
     """No usable answer after every attempt (429/5xx/connection errors/garbled bodies)."""
+
+
+class WebhookError(AnalyticsError):
+    """The webhook did not take the message (unreachable, timed out, or not 2xx)."""
+
+
+class LandingWriteError(OSError):
+    """A line could not be made durable; the request must be answered 503."""
+
+
+class BodyError(ValueError):
+    """The body cannot be used; `status` is the HTTP status to answer, the message the reason."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+class JsonShapeError(ValueError):
+    """The body is JSON but not the message; the text says where and why."""

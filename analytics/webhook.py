@@ -7,11 +7,7 @@ import json
 import urllib.error
 import urllib.request
 
-from analytics.errors import AnalyticsError
-
-
-class WebhookError(AnalyticsError):
-    """The webhook did not take the message (unreachable, timed out, or not 2xx)."""
+from analytics.errors import WebhookError
 
 
 def post_text(url: str, text: str, timeout_s: float = 10.0) -> None:

@@ -22,6 +22,8 @@ import re
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from analytics.errors import JsonShapeError
+
 _INT_RANGES = {
     FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
     FieldDescriptor.CPPTYPE_UINT32: (0, 2**32 - 1),
@@ -32,8 +34,6 @@ _FLOAT_WORDS = ("NaN", "Infinity", "-Infinity")
 _UNPAIRED_SURROGATE = re.compile(r"[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]")
 
 
-class JsonShapeError(ValueError):
-    """The body is JSON but not the message; the text says where and why."""
 
 
 def check(node, descriptor: Descriptor, hex_ids: frozenset[str], where: str = "body") -> None:

@@ -18,11 +18,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analytics.errors import LandingWriteError
+
 COLLECT_SUBDIR = Path("otlp") / "collect"
 
 
-class LandingWriteError(OSError):
-    """A line could not be made durable; the request must be answered 503."""
 
 
 class SignalWriter:

@@ -27,6 +27,8 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
+from analytics.errors import BodyError
+
 from . import json_check
 
 PROTOBUF = "application/x-protobuf"
@@ -59,12 +61,6 @@ SIGNALS = {
 }
 
 
-class BodyError(ValueError):
-    """The body cannot be used; `status` is the HTTP status to answer, the message the reason."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
 
 
 def media_type(content_type: str | None) -> str | None:

@@ -25,13 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from analytics.errors import ServingError
 from analytics.serving.marts import Mart, quote
 
 COPY_CHUNK = 1 << 20
 
-
-class ServingError(RuntimeError):
-    """The publish could not be done; one line, without the database password."""
 
 
 def scrub_url(url: str) -> str:

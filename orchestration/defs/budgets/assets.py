@@ -28,4 +28,4 @@ def raw_budgets(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landi
         context.log.warning(message)
         progress(f"warning: {message}")
     progress(f"budgets: {rows} budget(s)" if rows or rejected else "budgets: none (budgets.csv not found)")
-    return dg.MaterializeResult(metadata={"budgets": rows, "lines_quarantined": rejected})
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "lines_quarantined": rejected})

@@ -111,7 +111,10 @@ def raw_otlp(
         table = RAW_OTLP_KEYS[name][0]
         yield dg.MaterializeResult(
             asset_key=["otlp", name],
-            metadata={**common, **extra, "dagster/row_count": counts.get(("raw", table), 0)},
+            metadata={
+                **common, **extra, "dagster/row_count": counts.get(("raw", table), 0),
+                "dagster/column_schema": table_metadata(table)["dagster/column_schema"],
+            },
         )
     yield from check_results
 

@@ -29,4 +29,4 @@ def raw_member_pseudonyms(context: dg.AssetExecutionContext, duckdb: DuckDBResou
         count = refresh_pseudonyms(con)
     if count:
         progress(f"privacy: {count} identities shown as pseudonyms")
-    return dg.MaterializeResult(metadata={"pseudonyms": count})
+    return dg.MaterializeResult(metadata={"dagster/row_count": count})

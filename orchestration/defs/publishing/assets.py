@@ -83,5 +83,6 @@ def serving_marts(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
                 "rows_deleted": change.result.get("deleted", 0),
                 "rows_inserted": change.result.get("inserted", 0),
                 "rows_total": change.duckdb_total,
+                "dagster/row_count": change.duckdb_total,
             },
         )

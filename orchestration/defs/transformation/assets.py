@@ -72,19 +72,26 @@ def _announce(context, event) -> None:
 
 
 def with_row_counts(context, events: list, con, window) -> Iterator:
-    """The events, each model's output with `dagster/row_count`: its rows in the run's window
-    (days, or the months the window touches), or all its rows when it has no day column."""
-    tables = {
-        event.output_name: tuple(context.asset_key_for_output(event.output_name).path[-2:])
+    """The events, each model's output with `dagster/row_count` (its rows in the run's window:
+    days, or the months the window touches; all its rows when it has no day column) and the
+    model's `dagster/column_schema` from its dbt YAML, so the materialization shows both."""
+    keys = {
+        event.output_name: context.asset_key_for_output(event.output_name)
         for event in events
         if isinstance(event, dg.Output)
     }
+    tables = {name: tuple(key.path[-2:]) for name, key in keys.items()}
     counts = row_counts(con, list(tables.values()), window) if con is not None else {}
+    specs = context.assets_def.specs_by_key
     for event in events:
-        if isinstance(event, dg.Output) and tables.get(event.output_name) in counts:
-            event = event.with_metadata(
-                {**event.metadata, "dagster/row_count": counts[tables[event.output_name]]}
-            )
+        if isinstance(event, dg.Output):
+            extra = {}
+            if tables[event.output_name] in counts:
+                extra["dagster/row_count"] = counts[tables[event.output_name]]
+            schema = specs[keys[event.output_name]].metadata.get("dagster/column_schema")
+            if schema is not None:
+                extra["dagster/column_schema"] = schema
+            event = event.with_metadata({**event.metadata, **extra})
         yield event
 
 

@@ -13,6 +13,12 @@ import pytest
 
 from analytics.report.warehouse import MARTS
 
+# Definitions loaded in this process (in-process materializations of fixed 2025-2026 days)
+# need partitions that reach back that far; without the setting they start at the first day
+# a run recorded, or 30 days ago. Subprocess runs get an environment without it
+# (inherited_environ), so they exercise the recorded start.
+os.environ.setdefault("ANALYTICS_PARTITIONS_START", "2024-01-01")
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = PROJECT_ROOT / "seeds" / "captures" / "otlp"
 CAPTURE_RUNS = sorted(p.name for p in CAPTURES.iterdir() if p.is_dir())

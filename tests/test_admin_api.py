@@ -665,7 +665,7 @@ def test_staging_turns_cents_into_dollars_and_names_api_keys(api, sleeps, env_ke
 
 
 def test_definitions_register_the_asset_resource_and_lineage(monkeypatch):
-    from orchestration.instance import ensure_dbt_manifest
+    from orchestration.dbt import ensure_dbt_manifest
 
     monkeypatch.delenv("ANTHROPIC_ADMIN_KEY", raising=False)
     ensure_dbt_manifest()  # what `analytics run` does before loading the definitions

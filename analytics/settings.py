@@ -39,6 +39,7 @@
 | ANALYTICS_MAX_LINE_BYTES | 64 MiB; a longer landed line is quarantined by its length, never parsed |
 | ANALYTICS_QUARANTINE_ROWS_PER_FILE | 1000; beyond it a file's quarantined lines are only counted |
 | ANALYTICS_LISTING_SECONDS | 60; listing the landing folder stops (with a warning) after this |
+| ANALYTICS_PARTIAL_LINE_GRACE_S | 300; a plain file's cut last line waits this long after the file's last write, then is quarantined |
 
 Every function reads the environment when called, never at import, so a process may change a
 variable (the CLI's --engine) and every later call sees it.
@@ -331,3 +332,9 @@ def collect_timeout_seconds() -> float:
 
 def collect_max_connections() -> int:
     return _positive("ANALYTICS_COLLECT_MAX_CONNECTIONS", 512)
+
+
+def partial_line_grace_s() -> float:
+    """How long after a plain landed file was last written its unterminated last line is taken
+    for a write in progress (not read) rather than a cut line (quarantined)."""
+    return float(os.environ.get("ANALYTICS_PARTIAL_LINE_GRACE_S") or 300)

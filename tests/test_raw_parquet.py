@@ -17,10 +17,8 @@ from analytics.ingest.raw_schema import TABLES as RAW_TABLES
 from analytics.ingest.raw_schema import column_definitions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_FILES = (
-    PROJECT_ROOT / "dbt_project" / "models" / "staging" / "otlp" / "_otlp__sources.yml",
-    PROJECT_ROOT / "dbt_project" / "models" / "staging" / "admin_api" / "_admin_api__sources.yml",
-)
+# every source system's YAML (staging/<system>/_<system>__sources.yml)
+SOURCE_FILES = tuple(sorted((PROJECT_ROOT / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml")))
 SPARK_TYPES = {
     "VARCHAR": "string",
     "BIGINT": "bigint",
@@ -39,7 +37,9 @@ def test_source_columns_are_the_raw_tables_columns_in_spark_types():
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:
                 if table.get("columns"):
-                    declared[table["name"]] = [(c["name"], c["data_type"]) for c in table["columns"]]
+                    declared[table.get("identifier", table["name"])] = [
+                        (c["name"], c["data_type"]) for c in table["columns"]
+                    ]
     assert set(declared) == set(raw_parquet.PARTITIONED_TABLES + raw_parquet.WHOLE_TABLES)
     for table, columns in declared.items():
         expected = [(name, SPARK_TYPES[kind]) for name, kind in column_definitions(ddl[table])]

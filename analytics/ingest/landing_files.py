@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -347,7 +348,7 @@ def iter_line_chunks(
         name = landed.relative_path
         try:
             blocks = read_blocks(landed.path, landed.size_bytes, name.endswith(".gz"))
-            for line in frame_lines(blocks, limit, counts, drop_partial_tail=not name.endswith(".gz")):
+            for line in frame_lines(blocks, limit, counts, drop_partial_tail=_may_grow(landed)):
                 if line.data is None:
                     chunk.add(name, line.number, None, line.length, "line_too_long",
                               f"{line.length} bytes, above {limit}", line.digest)
@@ -375,3 +376,13 @@ def _partial(line: bytes) -> bool:
     except ValueError:
         return True
     return False
+
+
+def _may_grow(landed: LandedFile) -> bool:
+    """Whether a file's unterminated last line may still be completed: a plain file written to
+    within ANALYTICS_PARTIAL_LINE_GRACE_S (a receiver or collector appending now). Its cut line
+    then waits for the rest; in an older file (a writer killed mid-line) it is quarantined."""
+    if landed.relative_path.endswith(".gz"):
+        return False
+    age_s = time.time() - landed.mtime_ns / 1e9
+    return age_s < settings.partial_line_grace_s()

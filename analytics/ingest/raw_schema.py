@@ -289,14 +289,14 @@ META_TABLES = {
 
 
 def column_definitions(columns: str) -> list[tuple[str, str]]:
-    """(name, type) of each column of a DDL column list, constraints left out."""
+    """(name, type) of each column of a DDL column list, constraints and defaults left out."""
     definitions = []
     for line in columns.strip().splitlines():
-        if line.strip().upper().startswith("PRIMARY KEY"):
-            continue
         name, *rest = line.strip().rstrip(",").split()
         if name.upper() == "PRIMARY":
             continue
+        if "DEFAULT" in (w.upper() for w in rest):
+            rest = rest[: [w.upper() for w in rest].index("DEFAULT")]
         type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
         definitions.append((name, " ".join(type_words)))
     return definitions

@@ -29,8 +29,10 @@ from analytics_cli.report import add_commands
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANALYTICS = Path(sys.executable).parent / "analytics"
+# the contract's marts (issue 17 added the team and budget marts)
 MARTS = ("fct_tool_decisions", "fct_daily_activity", "fct_daily_spend", "dim_members",
-         "fct_org_daily", "fct_org_monthly", "fct_member_monthly")
+         "fct_org_daily", "fct_org_monthly", "fct_member_monthly",
+         "fct_team_daily", "fct_team_monthly", "fct_budget_status")
 CARDS = ("lines", "accept-rate", "active-users", "sessions", "spend")
 
 

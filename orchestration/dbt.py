@@ -17,6 +17,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from analytics import settings
+from orchestration.metadata import OWNERS
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 settings.export_engine_environment()
@@ -64,7 +65,6 @@ def ensure_dbt_manifest() -> None:
 
 
 
-OWNERS = ["team:analytics-engineering"]
 
 
 def describe_test(test: Mapping[str, Any], project_dir: Path) -> str:

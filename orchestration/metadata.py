@@ -15,6 +15,9 @@ from analytics.ingest.raw_schema import (
     column_definitions,
 )
 
+# Who answers for the pipeline's assets (raw and dbt), as the UI shows owners.
+OWNERS = ["team:analytics-engineering"]
+
 
 def table_metadata(table: str) -> dict:
     """`dagster/table_name` and `dagster/column_schema` of a raw (or meta) table."""

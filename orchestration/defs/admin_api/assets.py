@@ -29,7 +29,7 @@ from analytics.warehouse.lock import warehouse_write_lock
 from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
-from orchestration.metadata import code_references, table_metadata
+from orchestration.metadata import OWNERS, code_references, table_metadata
 
 NO_KEY_MESSAGE = f"{KEY_ENV_VAR} not set: using kept pages only"
 
@@ -123,7 +123,7 @@ def _day_list(days, limit: int = 31) -> str:
     specs=[
         dg.AssetSpec(
             ["admin_api", name], description=text, group_name="raw", kinds={"duckdb", "python"},
-            owners=["team:analytics-engineering"],
+            owners=OWNERS,
             metadata={**table_metadata(f"admin_api_{name}"), **code_references(__file__, loader_module.__file__, client_module.__file__)},
         )
         for name, text in RAW_ADMIN_API_KEYS.items()

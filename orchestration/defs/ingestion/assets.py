@@ -18,9 +18,8 @@ from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.ingestion import checks
 from orchestration.defs.partitions import daily_partitions, window_of
 from orchestration.defs.resources import LandingResource
-from orchestration.metadata import code_references, table_metadata
+from orchestration.metadata import OWNERS, code_references, table_metadata
 
-OWNERS = ["team:analytics-engineering"]
 CODE = code_references(__file__, loader.__file__, otlp_sql.__file__)
 
 # Keys are the dbt sources' (source otlp, table metric_points is raw.otlp_metric_points):

@@ -86,8 +86,15 @@ def make_loops_and_specials(otlp: Path, outside_dir: Path) -> None:
     secret.write_text(MARKERS["outside"] + "\n" + json.dumps({"resourceLogs": []}) + "\n")
     os.symlink(secret, otlp / "stolen.jsonl")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(otlp / "sock.jsonl"))
-    server.close()
+    # bound by a relative name: a socket's path is limited to 107 bytes, and CI's temporary
+    # folders run deeper than that
+    cwd = os.getcwd()
+    os.chdir(otlp)
+    try:
+        server.bind("sock.jsonl")
+    finally:
+        os.chdir(cwd)
+        server.close()
 
 
 def truncated_line(body: dict) -> bytes:

@@ -97,6 +97,7 @@ def both_engines(tmp_path_factory):
     shutil.copytree(generated / "otlp", landing / "otlp" / "generated")
     shutil.copytree(generated / "admin_api", landing / "admin_api")
     shutil.copy(generated / "members.csv", landing / "members.csv")
+    shutil.copy(generated / "budgets.csv", landing / "budgets.csv")
 
     duck = {
         **base,

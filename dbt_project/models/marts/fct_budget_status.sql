@@ -28,9 +28,7 @@ data_through as (
 
 months as (
 
-    select distinct
-        {{ month_start('usage_date') }} as usage_month,
-        {{ month_after('usage_date') }} as next_month
+    select distinct {{ month_start('usage_date') }} as usage_month
     from {{ ref('fct_org_daily') }}
 
 ),
@@ -40,11 +38,11 @@ month_lengths as (
     select
         months.usage_month,
         data_through.latest_day,
-        {{ dbt.datediff('months.usage_month', 'months.next_month', 'day') }} as days_in_month,
+        extract(day from last_day(months.usage_month)) as days_in_month,
         case
             when months.usage_month = {{ month_start('data_through.latest_day') }}
-                then {{ dbt.datediff('months.usage_month', 'data_through.latest_day', 'day') }} + 1
-            else {{ dbt.datediff('months.usage_month', 'months.next_month', 'day') }}
+                then extract(day from data_through.latest_day)
+            else extract(day from last_day(months.usage_month))
         end as elapsed_days
     from months
     cross join data_through
@@ -168,7 +166,7 @@ final as (
     select
         usage_month,
         scope,
-        budget_name as name,  -- noqa: RF04 (the contract's column name)
+        budget_name as name,
         member_key,
         monthly_budget_usd as budget_usd,
         spend_usd,

@@ -16,7 +16,10 @@ normalized as (
 
     select
         lower(scope) as scope,
-        case when lower(scope) = 'member' and name like '%@%' then lower(name) else name end as name,  -- noqa: RF04 (budgets.csv's column)
+        case
+            when lower(scope) = 'member' and name like '%@%' then lower(name)
+            else name
+        end as name,
         monthly_budget_usd,
         source_line
     from source

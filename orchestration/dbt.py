@@ -63,8 +63,40 @@ def ensure_dbt_manifest() -> None:
         raise RuntimeError("dbt parse failed: " + (detail[-1] if detail else "no output"))
 
 
+# dbt invocations whose folders (dbt.log, manifest, run results, compiled SQL: about 10 MB
+# each) are kept under the target folder for a look after a run; older ones are deleted, so a
+# year of daily runs does not leave gigabytes behind
+KEPT_INVOCATIONS = 5
 
 
+def dbt_target_dir() -> Path:
+    """The project's target folder, where dagster-dbt looks for a parse to reuse
+    (DBT_TARGET_PATH, relative to the project, as dagster-dbt reads it)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return target if target.is_absolute() else settings.DBT_PROJECT_DIR / target
+
+
+def after_invocation(invocation_dir: Path) -> None:
+    """Offer the invocation's parse to the next dbt command and prune old invocation folders.
+
+    dagster-dbt runs each dbt command in a new folder under target/ and copies target's
+    partial_parse.msgpack into it first. That file is the last `dbt parse`'s; copied back from
+    this invocation, it is the parse of this warehouse and zone, so the next run's dbt skips
+    parsing (dbt checks it against the project and the profile itself, and parses again if they
+    changed). Written to a temporary name and renamed: a concurrent run reads either file whole."""
+    target = dbt_target_dir()
+    parsed = invocation_dir / "partial_parse.msgpack"
+    if parsed.is_file():
+        staging = target / f".partial_parse.{os.getpid()}.msgpack"
+        shutil.copyfile(parsed, staging)
+        os.replace(staging, target / "partial_parse.msgpack")
+    runs = sorted(
+        (path for path in target.glob("dbt_models-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for old in runs[KEPT_INVOCATIONS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def describe_test(test: Mapping[str, Any], project_dir: Path) -> str:
@@ -94,13 +126,22 @@ class LayeredTranslator(DagsterDbtTranslator):
     """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph, names an
     owner, describes every test's asset check, and links each model to its SQL file. With the
     spark engine, the sources are the raw layer's Parquet tables, so their keys are those of the
-    assets that publish them."""
+    assets that publish them. The incremental marts, and only they, are partitioned by day
+    (orchestration/defs/partitions.py says why)."""
 
-    def __init__(self, source_key_for_spark):
+    def __init__(self, source_key_for_spark, daily_partitions: dg.PartitionsDefinition):
         super().__init__(
             settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
         )
         self._source_key_for_spark = source_key_for_spark
+        self._daily_partitions = daily_partitions
+
+    def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        materialized = (dbt_resource_props.get("config") or {}).get("materialized")
+        if dbt_resource_props.get("resource_type") == "model" and fqn[1:2] == ["marts"] and materialized == "incremental":
+            return self._daily_partitions
+        return None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props.get("resource_type") == "source" and settings.engine() == "spark":

@@ -13,14 +13,14 @@ import dagster as dg
 import pytest
 
 from analytics.dates import days_between, parse_day
-from orchestration.defs.partitions import dbt_vars_for, partition_range_tags
+from orchestration.defs.partitions import dbt_window_environment, partition_range_tags
 from orchestration.defs.schedules import scheduled_window
 
 
-def test_dbt_vars_are_the_half_open_window():
-    assert dbt_vars_for((date(2026, 11, 1), date(2026, 11, 3))) == {
-        "min_date": "2026-11-01",
-        "max_date": "2026-11-03",
+def test_dbt_reads_the_half_open_window_from_its_environment():
+    assert dbt_window_environment((date(2026, 11, 1), date(2026, 11, 3))) == {
+        "ANALYTICS_DBT_MIN_DATE": "2026-11-01",
+        "ANALYTICS_DBT_MAX_DATE": "2026-11-03",
     }
 
 
@@ -73,6 +73,19 @@ def test_every_partitioned_asset_backfills_in_one_run(defs):
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
 
 
+def test_only_the_incremental_marts_are_partitioned_by_day(defs):
+    """The UI's per-day status is the marts' (which days are built); everything else follows
+    the run, so a backfill of N days records N materializations of six assets, not of fifty."""
+    graph = defs.resolve_asset_graph()
+    partitioned = {
+        key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).partitions_def
+    }
+    assert partitioned == {
+        "marts/fct_daily_activity", "marts/fct_daily_spend", "marts/fct_member_monthly",
+        "marts/fct_org_daily", "marts/fct_org_monthly", "marts/fct_tool_decisions",
+    }
+
+
 def test_dbt_tests_are_asset_checks(defs):
     checks = {key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
     assert "marts/fct_org_daily:assert_org_daily_equals_sum_of_members" in checks
@@ -103,7 +116,7 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
         "print(sorted(k.to_user_string() for k in staging.parent_keys))\n"
         "print(sorted(k.to_user_string() for k in parquet.parent_keys))\n"
         "print(sorted(k.to_user_string() for k in roster.parent_keys))\n"
-        "print(len(graph.asset_check_keys) > 100, parquet.backfill_policy == dg.BackfillPolicy.single_run())\n"
+        "print(len(graph.asset_check_keys) > 100, parquet.partitions_def is None)\n"
     )
     env = dict(
         os.environ,

@@ -1,12 +1,28 @@
-{#- The day window [min_date, max_date) that a run rebuilds, from the min_date/max_date vars: days
-    in ANALYTICS_TIMEZONE (macros/local_date.sql). -#}
+{#- The day window [min_date, max_date) that a run rebuilds: days in ANALYTICS_TIMEZONE
+    (macros/local_date.sql).
+
+    Where it comes from, first found: the min_date/max_date vars when given (`dbt build --vars`
+    by hand, or a unit test's overrides); else ANALYTICS_DBT_MIN_DATE/ANALYTICS_DBT_MAX_DATE,
+    which the Dagster asset sets for its dbt process; else unbounded (all history).
+
+    Why the environment and not --vars: dbt parses the whole project again whenever the vars
+    differ from the last parse (about 5 s a run here), while an environment variable read only
+    when executing (`execute`) is invisible to parsing, so each run reuses the parse. -#}
+
+{% macro window_bound(name, unbounded) -%}
+    {%- set given = var(name) -%}
+    {%- if given == unbounded and execute -%}
+        {%- set given = env_var('ANALYTICS_DBT_' ~ (name | upper), '') | trim or unbounded -%}
+    {%- endif -%}
+    {{ return(given) }}
+{%- endmacro %}
 
 {% macro window_start() -%}
-    cast('{{ var("min_date") }}' as date)
+    cast('{{ window_bound("min_date", "1900-01-01") }}' as date)
 {%- endmacro %}
 
 {% macro window_end() -%}
-    cast('{{ var("max_date") }}' as date)
+    cast('{{ window_bound("max_date", "9999-12-31") }}' as date)
 {%- endmacro %}
 
 {% macro in_window(column) -%}
@@ -19,11 +35,11 @@
 {%- endmacro %}
 
 {% macro window_is_unbounded_start() -%}
-    {{ return(var("min_date") == "1900-01-01") }}
+    {{ return(window_bound("min_date", "1900-01-01") == "1900-01-01") }}
 {%- endmacro %}
 
 {% macro window_is_unbounded_end() -%}
-    {{ return(var("max_date") == "9999-12-31") }}
+    {{ return(window_bound("max_date", "9999-12-31") == "9999-12-31") }}
 {%- endmacro %}
 
 {#-

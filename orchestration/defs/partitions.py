@@ -1,10 +1,20 @@
-"""Daily partitions shared by every partitioned asset, and the day window of a run.
+"""Daily partitions, and the day window of a run.
 
 A partition is a calendar day in the organization's zone (ANALYTICS_TIMEZONE, read when the
 definitions load): 23 or 25 hours long on a daylight-saving change.
+
+Only the marts that hold a row per day and are rebuilt day by day (the incremental marts) are
+partitioned: that is where the UI's per-day status means something (which days are built,
+which failed). Everything else the daily job runs is not: raw is keyed by file and read once
+whatever days a file spans, views and tables are rebuilt whole, the Admin API, budgets and the
+serving copies follow the run. Dagster records every partitioned asset's materialization once
+per day of a run (and, on SQLite, a "planned" event per asset and day before it), so a
+60-day backfill of 50 partitioned assets wrote some 6,000 events; with the six marts it is
+about 700. The unpartitioned assets still learn the run's days, from its partition tags
+(`window_of`).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -16,15 +26,33 @@ daily_partitions = dg.DailyPartitionsDefinition(
 )
 
 
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
 def window_of(context: dg.AssetExecutionContext) -> tuple[date, date]:
-    """The half-open local day window [start, end) of the run's partition or partition range."""
-    window = context.partition_time_window
-    return window.start.date(), window.end.date()
+    """The half-open local day window [start, end) of the run: its partition or partition
+    range, read from the run's tags, so that partitioned and unpartitioned assets of one run
+    agree. A run without a partition (an unpartitioned asset materialized on its own from the
+    UI) covers every day, from the first partition to today."""
+    tags = context.run.tags
+    first = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    last = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    if first is None or last is None:
+        from analytics.dates import today_in
+
+        return partitions_start(), today_in(settings.zone()) + timedelta(days=1)
+    start = daily_partitions.time_window_for_partition_key(first).start.date()
+    end = daily_partitions.time_window_for_partition_key(last).end.date()
+    return start, end
 
 
-def dbt_vars_for(window: tuple[date, date]) -> dict[str, str]:
-    """dbt vars for a window: incremental models rebuild usage_date in [min_date, max_date)."""
-    return {"min_date": window[0].isoformat(), "max_date": window[1].isoformat()}
+def dbt_window_environment(window: tuple[date, date]) -> dict[str, str]:
+    """The window as dbt reads it (macros/window.sql): incremental models rebuild usage_date in
+    [ANALYTICS_DBT_MIN_DATE, ANALYTICS_DBT_MAX_DATE). Environment variables rather than --vars,
+    so that dbt reuses its last parse instead of parsing the project again every run."""
+    return {"ANALYTICS_DBT_MIN_DATE": window[0].isoformat(), "ANALYTICS_DBT_MAX_DATE": window[1].isoformat()}
 
 
 def partition_range_tags(first_day: date, last_day: date) -> dict[str, str]:

@@ -27,7 +27,7 @@ from analytics.admin_api.pages import FetchSummary, fetch_missing_days
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
 from analytics.warehouse.row_counts import row_counts
-from orchestration.defs.partitions import daily_partitions, window_of
+from orchestration.defs.partitions import window_of
 from orchestration.defs.resources import LandingResource
 from orchestration.metadata import OWNERS, code_references, table_metadata
 
@@ -129,8 +129,6 @@ def _day_list(days, limit: int = 31) -> str:
         for name, text in RAW_ADMIN_API_KEYS.items()
     ],
     check_specs=[FETCH_CHECK],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
     can_subset=False,
 )

@@ -6,7 +6,6 @@ from dagster_duckdb import DuckDBResource
 from analytics.ingest.budgets import load_budgets
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
-from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import LandingResource
 
 
@@ -14,8 +13,6 @@ from orchestration.defs.resources import LandingResource
     key=["budgets", "budgets"],
     group_name="raw",
     kinds={"duckdb"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
 )
 def raw_budgets(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landing: LandingResource):

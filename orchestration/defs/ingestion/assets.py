@@ -16,7 +16,7 @@ from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
 from analytics.warehouse.row_counts import row_counts
 from orchestration.defs.ingestion import checks
-from orchestration.defs.partitions import daily_partitions, window_of
+from orchestration.defs.partitions import window_of
 from orchestration.defs.resources import LandingResource
 from orchestration.metadata import OWNERS, code_references, table_metadata
 
@@ -46,8 +46,6 @@ class IngestConfig(dg.Config):
         for name, (table, text) in RAW_OTLP_KEYS.items()
     ],
     check_specs=checks.OTLP_CHECK_SPECS,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
     can_subset=False,
 )
@@ -124,8 +122,6 @@ def raw_otlp(
     kinds={"duckdb", "python"},
     owners=OWNERS,
     metadata={**table_metadata("roster"), **code_references(__file__, loader.__file__)},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
 )
 def raw_roster(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landing: LandingResource):

@@ -6,7 +6,6 @@ from dagster_duckdb import DuckDBResource
 from analytics.privacy import refresh_pseudonyms
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
-from orchestration.defs.partitions import daily_partitions
 
 IDENTITY_SOURCES = [["otlp", "metric_points"], ["otlp", "log_records"], ["admin_api", "usage"],
                     ["roster", "members"], ["budgets", "budgets"]]
@@ -17,8 +16,6 @@ IDENTITY_SOURCES = [["otlp", "metric_points"], ["otlp", "log_records"], ["admin_
     group_name="raw",
     kinds={"duckdb"},
     deps=[dg.AssetKey(key) for key in IDENTITY_SOURCES],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
 )
 def raw_member_pseudonyms(context: dg.AssetExecutionContext, duckdb: DuckDBResource):

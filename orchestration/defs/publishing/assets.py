@@ -16,7 +16,7 @@ from analytics.progress import progress
 from analytics.report.warehouse import MARTS
 from analytics.serving import publish_marts
 from analytics.warehouse.lock import warehouse_write_lock
-from orchestration.defs.partitions import daily_partitions, window_of
+from orchestration.defs.partitions import window_of
 
 KEYS = [dg.AssetKey(["serving", mart]) for mart in MARTS]
 
@@ -39,8 +39,6 @@ def _specs() -> list[dg.AssetSpec]:
 @dg.multi_asset(
     name="serving_marts",
     specs=_specs(),
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
 )
 def serving_marts(context: dg.AssetExecutionContext, duckdb: DuckDBResource):

@@ -8,7 +8,6 @@ from analytics import settings
 from analytics.ingest.raw_parquet import PARTITIONED_TABLES, WHOLE_TABLES, publish
 from analytics.progress import progress
 from analytics.warehouse.lock import warehouse_write_lock
-from orchestration.defs.partitions import daily_partitions
 
 PARQUET_KEY_PREFIX = "raw_parquet"
 
@@ -52,8 +51,6 @@ def raw_asset_key(table: str) -> dg.AssetKey:
         )
         for table in PARTITIONED_TABLES + WHOLE_TABLES
     ],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
     can_subset=False,
 )

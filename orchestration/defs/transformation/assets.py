@@ -1,7 +1,8 @@
 """dbt models as Dagster assets, partitioned by day in the organization's zone.
 
-A run (one partition, or a single-run backfill of a range) passes its day window to dbt as
-vars, so the incremental models rebuild exactly those days and the months they touch. Every
+A run (one partition, or a single-run backfill of a range) passes its day window to dbt in its
+environment (ANALYTICS_DBT_MIN_DATE/MAX_DATE, macros/window.sql), so the incremental models
+rebuild exactly those days and the months they touch, and dbt keeps its parse from run to run. Every
 dbt test becomes an asset check on the model it tests.
 
 dbt reads the zone from ANALYTICS_TIMEZONE itself (macros/local_date.sql), as a `dbt build`
@@ -18,8 +19,9 @@ run and would not make any partition's data more correct.
 """
 
 
-import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -35,21 +37,40 @@ from analytics.progress import progress
 from analytics.warehouse import build_log
 from analytics.warehouse.lock import warehouse_write_lock
 from analytics.warehouse.row_counts import row_counts
-from orchestration.dbt import LayeredTranslator, dbt_project
-from orchestration.defs.partitions import daily_partitions, dbt_vars_for, window_of
+from orchestration.dbt import LayeredTranslator, after_invocation, dbt_project
+from orchestration.defs.partitions import daily_partitions, dbt_window_environment, window_of
 from orchestration.defs.raw_parquet.assets import parquet_asset_key
 
-translator = LayeredTranslator(source_key_for_spark=parquet_asset_key)
+translator = LayeredTranslator(source_key_for_spark=parquet_asset_key, daily_partitions=daily_partitions)
 
 
-def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> tuple[list, Exception | None]:
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set while the block runs: dagster-dbt starts dbt with a copy of
+    this process's environment and has no argument for more."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def build_with_progress(
+    context, dbt: DbtCliResource, args: list[str], env: dict[str, str]
+) -> tuple[list, Exception | None]:
     """Run `dbt <args>` and collect its events, with a progress line per model and failed test;
     and the error that ended it, if any (what was built before it is still reported).
 
     The events are passed on after dbt ends (dbt holds the DuckDB file while it runs), so each
     model's materialization can carry its row count, all counted in one query."""
     events: list = []
-    invocation = dbt.cli(args, context=context)
+    with environment(env):
+        invocation = dbt.cli(args, context=context)
     try:
         for event in invocation.stream():
             _announce(context, event)
@@ -60,6 +81,8 @@ def build_with_progress(context, dbt: DbtCliResource, args: list[str]) -> tuple[
             invocation.process.terminate()
             invocation.process.wait(timeout=60)
         return events, error
+    finally:
+        after_invocation(invocation.target_path)
     return events, None
 
 
@@ -101,7 +124,7 @@ def with_row_counts(context, events: list, con, window) -> Iterator:
     select="fqn:*",
     name="dbt_models",
     dagster_dbt_translator=translator,
-    partitions_def=daily_partitions,
+    # the incremental marts are partitioned by day (the translator), the other models not
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_warehouse",
 )
@@ -130,8 +153,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             progress(f"dbt: the zone is now {zone}: rebuilding every model whole over the window")
         else:
             progress(f"dbt: rebuilding {window[0]} .. {window[1]} (exclusive) and the months it touches")
-        args = ["build", "--vars", json.dumps(dbt_vars_for(window))]
-        events, error = build_with_progress(context, dbt, args + (["--full-refresh"] if rebuild else []))
+        # dbt's unit tests check the models' SQL on fixed inputs, not the data: they belong to
+        # the test suite (tests/test_dbt_unit_tests.py) and CI, as dbt advises, not every run
+        args = ["build", "--exclude-resource-type", "unit_test"] + (["--full-refresh"] if rebuild else [])
+        events, error = build_with_progress(context, dbt, args, dbt_window_environment(window))
         with duckdb.get_connection() as con:
             # on Spark the models are not in this DuckDB file: no counts there
             counted = con if settings.engine() == "duckdb" else None

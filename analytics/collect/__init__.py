@@ -103,6 +103,10 @@ def serve(host: str = "127.0.0.1", port: int = 4318, landing_dir: Path | None = 
         server.drain(drain_seconds)
         server.stats.print_line(" (stopped)")
         print("collect: stopped, every acknowledged request is on disk", file=out, flush=True)
-        for sig, handler in previous.items():  # a second signal while draining changes nothing
-            signal.signal(sig, handler)
+        # A second signal while draining changes nothing (stop is set). The handlers are put
+        # back only where someone else had set them: the CLI's defaults would let a second
+        # SIGTERM arriving while the interpreter exits kill it (exit -15 after a clean stop).
+        for sig, handler in previous.items():
+            if handler not in (signal.SIG_DFL, None):
+                signal.signal(sig, handler)
     return 0

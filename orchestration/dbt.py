@@ -137,9 +137,8 @@ class LayeredTranslator(DagsterDbtTranslator):
         self._daily_partitions = daily_partitions
 
     def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
-        fqn = dbt_resource_props.get("fqn", [])
         materialized = (dbt_resource_props.get("config") or {}).get("materialized")
-        if dbt_resource_props.get("resource_type") == "model" and fqn[1:2] == ["marts"] and materialized == "incremental":
+        if self.get_group_name(dbt_resource_props) == "marts" and materialized == "incremental":
             return self._daily_partitions
         return None
 

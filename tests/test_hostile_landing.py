@@ -47,6 +47,7 @@ from tests.hostile_files import (
     write_blank_lines,
     write_gzip_bomb,
     write_huge_attribute_line,
+    written_an_hour_ago,
 )
 from tests.otlp_variants import read_lines, shift, write_lines
 
@@ -271,8 +272,7 @@ def test_impossible_times_are_quarantined_and_never_set_the_range(con, tmp_path)
     path = landing / "otlp" / "clocks.jsonl"
     # the last line cut inside its timeUnixNano, no newline, as a killed collector leaves it
     write_bytes_lines(path, [*lines, truncated_line(body)], end=b"")
-    an_hour_ago = time.time() - 3600  # the collector died an hour ago: the line stays cut
-    os.utime(path, (an_hour_ago, an_hour_ago))
+    written_an_hour_ago(path)
     assert re.search(rb'"timeUnixNano":"1795544[0-9]{5}$', path.read_bytes())
     assert date_range_of_landing(con, landing) == (D, D)
     summary = load_landing_dir(con, landing)

@@ -5,11 +5,9 @@ lists gives exactly the marts of the same folder without them, and log rotation 
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from tests.hostile_files import (
     write_blank_lines,
     write_gzip_bomb,
     write_huge_attribute_line,
+    written_an_hour_ago,
 )
 from tests.otlp_variants import read_lines, shift, write_lines
 from tests.test_sample_org import assert_marts_match_expected
@@ -88,10 +87,7 @@ def add_hostile_files(landing: Path, outside: Path) -> None:
         + b"\n"
         + truncated_line(body)
     )
-    # the collector was killed an hour ago: its cut line no longer waits for the rest
-    # (ANALYTICS_PARTIAL_LINE_GRACE_S) and is quarantined
-    an_hour_ago = time.time() - 3600
-    os.utime(otlp / "killed.jsonl", (an_hour_ago, an_hour_ago))
+    written_an_hour_ago(otlp / "killed.jsonl")
     # a Latin-1 byte and a lone surrogate escape in copies of capture lines, after a BOM
     metrics_line, logs_line = salvage_lines()
     (otlp / "salvage.jsonl").write_bytes(b"\xef\xbb\xbf" + metrics_line + b"\n" + logs_line + b"\n")

@@ -1,4 +1,5 @@
-"""dbt models as Dagster assets, partitioned by day in the organization's zone.
+"""dbt models as Dagster assets; the incremental marts partitioned by day in the
+organization's zone (orchestration/defs/partitions.py says why only they).
 
 A run (one partition, or a single-run backfill of a range) passes its day window to dbt in its
 environment (ANALYTICS_DBT_MIN_DATE/MAX_DATE, macros/window.sql), so the incremental models

@@ -24,7 +24,11 @@ class LoadCounts:
     records_quarantined: int = 0
 
 
-def summary_lines(warehouse: Path, first: date, last: date, loaded: LoadCounts, seconds: float) -> list[str]:
+def summary_lines(
+    warehouse: Path, first: date, last: date, loaded: LoadCounts, seconds: float, up_to_date: bool = False
+) -> list[str]:
+    """The summary of a run over first .. last; `up_to_date` when it was not run again because
+    nothing changed (analytics/warehouse/run_state.py)."""
     with warehouse_write_lock(str(warehouse)):
         con = connect_read_only(warehouse)
         try:
@@ -39,7 +43,7 @@ def summary_lines(warehouse: Path, first: date, last: date, loaded: LoadCounts, 
             con.close()
     lines = [
         "",
-        (f"Done in {seconds:.1f}s: {days_between(first, last)} day(s) processed, {first} .. {last} "
+        (f"Done in {seconds:.1f}s: {days_between(first, last)} day(s) {'up to date' if up_to_date else 'processed'}, {first} .. {last} "
          f"(days are {settings.timezone()} calendar days)"),
         (f"  loaded: {loaded.files} new file(s), {loaded.metric_points} metric points, "
         f"{loaded.events} events"),

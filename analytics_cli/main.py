@@ -136,9 +136,50 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--start {start} is after --end {end}")
     landing = require_landing_dir()
     _preflight_warehouse()
+    inputs = _run_inputs(landing, start, end, args)
+    if inputs is not None and _answered_unchanged(inputs):
+        return 0
     from orchestration.launcher import run_pipeline
 
-    return run_pipeline(landing, start, end, reload=args.reload)
+    return run_pipeline(landing, start, end, reload=args.reload, inputs=inputs)
+
+
+def _run_inputs(landing, start: date | None, end: date | None, args: argparse.Namespace) -> str | None:
+    """The digest of what this run reads (analytics/warehouse/run_state.py), or None when the
+    run is never skipped (--force, --reload, the Admin API key set) or the settings are wrong
+    (the launcher then says what is wrong)."""
+    from analytics.warehouse import run_state
+
+    if args.force or args.reload or not run_state.may_skip():
+        return None
+    try:
+        return run_state.inputs_digest(landing, start, end)
+    except (ValueError, OSError):
+        return None
+
+
+def _answered_unchanged(inputs: str) -> bool:
+    """When the last run succeeded on the same inputs and left the warehouse as it is now: say so
+    and print its summary, without starting Dagster (seconds, not a run)."""
+    import time
+
+    from analytics.summary import LoadCounts, summary_lines
+    from analytics.warehouse import run_state
+
+    started = time.perf_counter()
+    last = run_state.unchanged_since_last_run(inputs)
+    if last is None:
+        return False
+    print(
+        f"analytics run: nothing changed since run {last.run_id} over {last.start} .. {last.end} "
+        f"(finished {last.finished_at}): the same landing files, settings and code, and the "
+        "warehouse as it left it; not run again (--force runs it)",
+        file=sys.stderr,
+    )
+    lines = summary_lines(settings.warehouse_path(), last.start, last.end, LoadCounts(), time.perf_counter() - started,
+                          up_to_date=True)
+    print("\n".join(lines))
+    return True
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -246,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reload", action="store_true",
         help="read again the landed files holding records of these days, even if unchanged",
+    )
+    run.add_argument(
+        "--force", action="store_true",
+        help="run even when nothing changed since the last successful run of the same range",
     )
     run.add_argument(
         "--engine", choices=settings.ENGINES,

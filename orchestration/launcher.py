@@ -17,6 +17,7 @@ from analytics.errors import UsageError
 from analytics.ingest.loader import date_range_of_landing
 from analytics.report.formatting import printable
 from analytics.summary import LoadCounts, summary_lines
+from analytics.warehouse import run_state
 from analytics.warehouse.lock import open_warehouse, warehouse_write_lock
 from orchestration.dbt import ensure_dbt_manifest
 from orchestration.instance import dagster_instance, prepare_environment, tune_sqlite_run_storage
@@ -115,7 +116,12 @@ def _load_counts(result) -> LoadCounts:
     )
 
 
-def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bool = False) -> int:
+def run_pipeline(
+    landing: Path, start: date | None, end: date | None, reload: bool = False, inputs: str | None = None
+) -> int:
+    """One run over start .. end (the landing folder's range where not given). With `inputs`
+    (analytics/warehouse/run_state.py), a success is recorded, so the same run again with
+    nothing changed can be answered without running."""
     started = time.perf_counter()
     try:
         zone = settings.timezone()
@@ -176,6 +182,7 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "analytics-run.log"
     job = defs.resolve_job_def(JOB_NAME)
+    run_state.forget()
     with log_file.open("w") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=dagster_instance(),
@@ -198,6 +205,8 @@ def run_pipeline(landing: Path, start: date | None, end: date | None, reload: bo
         deliver_budget_alerts(str(warehouse))
     seconds = time.perf_counter() - started
     print("\n".join(summary_lines(warehouse, start, end, _load_counts(result), seconds)))
+    if inputs is not None:
+        run_state.record(inputs, result.run_id, start, end)
     return 0
 
 

@@ -6,8 +6,10 @@ seeds/captures/README.md); all six runs happened on 2026-11-24 UTC.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +93,32 @@ def test_six_captures_give_the_hand_computed_numbers_and_a_rerun_changes_nothing
     second = run_cli(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
     assert "loaded: 0 new file(s)" in second.stdout
     assert mart_snapshot(env) == before
+
+    # the same run again, nothing changed: answered from the warehouse, no Dagster run
+    runs = dagster_runs(env)
+    third = run_cli(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
+    assert "nothing changed since run" in third.stderr and "not run again" in third.stderr
+    assert "1 day(s) up to date, 2026-11-24 .. 2026-11-24" in third.stdout
+    assert "2026-11-24: 6 active user(s), 6 session(s), 28 lines accepted" in third.stdout
+    assert dagster_runs(env) == runs == 2
+    # a landed file touched (same bytes) is a change to look at: a run, which loads nothing
+    touched = next((Path(env["ANALYTICS_LANDING_DIR"]) / "otlp").rglob("*.jsonl"))
+    os.utime(touched)
+    fourth = run_cli(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
+    assert "nothing changed" not in fourth.stderr and "1 day(s) processed" in fourth.stdout
+    assert "loaded: 0 new file(s)" in fourth.stdout
+    assert mart_snapshot(env) == before
+    assert dagster_runs(env) == 3
+
+
+def dagster_runs(env: dict[str, str]) -> int:
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
+    try:
+        return instance.get_runs_count()
+    finally:
+        instance.dispose()
 
 
 def test_other_encodings_duplicates_malformed_lines_over_days_and_months(tmp_path, env):

@@ -179,8 +179,9 @@ def test_spark_raw_layer_is_parquet_per_day_and_reruns_write_nothing(both_engine
         assert in_parquet == in_duckdb > 0, table
     assert "raw parquet: " in first.stderr
 
+    # --force: through Dagster again (without it, nothing changed answers without a run)
     rerun = run_cli(
-        spark, "run", "--engine", "spark", "--start", "2026-11-01", "--end", "2026-11-24"
+        spark, "run", "--engine", "spark", "--start", "2026-11-01", "--end", "2026-11-24", "--force"
     )
     assert "raw parquet: 0 partition(s) written (0 rows), 0 removed" in rerun.stderr
     assert "is up to date, nothing new since it was built" in rerun.stderr

@@ -2,12 +2,14 @@
 
 A table with a `usage_date` column is counted over the run's day window, one with a
 `usage_month` over the months the window touches (the partition's rows, as Dagster expects of a
-partitioned asset); any other table whole.
+partitioned asset); any other table whole. A staging view of raw records (usage_date and
+utc_date) is bounded by its UTC day too, a day wider on each side: that bound reaches the raw
+table under the view's de-duplication, so counting a day does not de-duplicate all history.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 
 def row_counts(con, tables: list[tuple[str, str]], window: tuple[date, date] | None) -> dict[tuple[str, str], int]:
@@ -17,7 +19,7 @@ def row_counts(con, tables: list[tuple[str, str]], window: tuple[date, date] | N
     columns: dict[tuple[str, str], set[str]] = {}
     for schema, name, column in con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where column_name in ('usage_date', 'usage_month')"
+        "where column_name in ('usage_date', 'usage_month', 'utc_date')"
     ).fetchall():
         columns.setdefault((schema, name), set()).add(column)
     present = {
@@ -32,6 +34,9 @@ def row_counts(con, tables: list[tuple[str, str]], window: tuple[date, date] | N
         where = ""
         if window is not None and "usage_date" in has:
             where, args = " where usage_date >= ? and usage_date < ?", [window[0], window[1]]
+            if "utc_date" in has:
+                where += " and utc_date >= ? and utc_date < ?"
+                args += [window[0] - timedelta(days=1), window[1] + timedelta(days=1)]
         elif window is not None and "usage_month" in has:
             where = " where usage_month >= date_trunc('month', ?::date) and usage_month < ?"
             args = [window[0], window[1]]

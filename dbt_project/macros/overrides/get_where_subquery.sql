@@ -14,7 +14,12 @@
     {%- set where = config.get('where') -%}
     {%- if where == '__window__' -%}
         {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-        {%- if 'usage_date' in columns -%}
+        {%- if 'usage_date' in columns and 'utc_date' in columns -%}
+            {#- a staging view of raw records: its UTC day bounds the local one, and unlike the
+                local day it reaches the raw table under the view's de-duplication, so the
+                test reads the window's days of raw, not all history -#}
+            {%- set where = in_local_window('usage_date', 'utc_date') -%}
+        {%- elif 'usage_date' in columns -%}
             {%- set where = in_window('usage_date') -%}
         {%- elif 'usage_month' in columns -%}
             {%- set where = in_window_months('usage_month') -%}

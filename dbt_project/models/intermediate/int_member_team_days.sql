@@ -19,7 +19,7 @@ points as (
         department,
         cost_center
     from {{ ref('stg_otlp__metric_points') }}
-    where {{ in_window('usage_date') }} and team_id is not null
+    where {{ in_local_window('usage_date', 'utc_date') }} and team_id is not null
 
 ),
 
@@ -35,7 +35,7 @@ events as (
         department,
         cost_center
     from {{ ref('stg_otlp__log_records') }}
-    where {{ in_window('usage_date') }} and team_id is not null
+    where {{ in_local_window('usage_date', 'utc_date') }} and team_id is not null
 
 ),
 

@@ -53,3 +53,50 @@ def test_every_dbt_unit_test_passes(tmp_path):
     )
     assert declared >= 10
     assert f"{declared} unit tests" in tested.stdout, tested.stdout[-1500:]
+
+
+def test_column_values_reports_each_broken_rule_by_column(tmp_path):
+    """The generic test that holds each model's not_null, accepted_range and accepted_values
+    rules (tests/generic/column_values.sql) finds exactly the offending rows, rule by rule."""
+    warehouse = tmp_path / "rules.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "create table t as select * from (values "
+        "(1, 0.5, 'api', 'x'), "  # fine
+        "(null, 0.5, 'api', 'x'), "  # a NULL in a not_null column
+        "(2, 1.5, 'api', null), "  # above the range (its NULL is not the not_null column's)
+        "(3, -0.1, 'bot', 'x'), "  # below the range, a value not accepted
+        "(4, null, null, 'x')"  # NULLs pass the range and the accepted values
+        ") as v(id, rate, kind, label)"
+    )
+    con.close()
+    env = inherited_environ()
+    env.update(
+        {
+            "ANALYTICS_WAREHOUSE": str(warehouse),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    call = (
+        "{{ test_column_values(model='t', not_null=['id', 'label'], "
+        "ranges={'rate': {'min_value': 0, 'max_value': 1}}, accepted_values={'kind': ['api']}) }}"
+    )
+    compiled = _dbt(env, "compile", "--quiet", "--inline", call)
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = sorted(con.execute(compiled.stdout).fetchall(), key=str)
+    finally:
+        con.close()
+    assert rows == sorted(
+        [
+            ("not_null", "id, label", None),
+            ("not_null", "id, label", None),
+            ("accepted_range", "rate", "1.5"),
+            ("accepted_range", "rate", "-0.1"),
+            ("accepted_values", "kind", "bot"),
+        ],
+        key=str,
+    )

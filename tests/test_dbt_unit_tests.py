@@ -28,11 +28,8 @@ def _dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_dbt_unit_test_passes(tmp_path):
-    warehouse = tmp_path / "unit.duckdb"
-    con = duckdb.connect(str(warehouse))
-    create_raw_tables(con)
-    con.close()
+def _dbt_env(tmp_path, warehouse) -> dict[str, str]:
+    """This environment, with dbt on `warehouse` and its target and logs under tmp_path."""
     env = inherited_environ()
     env.update(
         {
@@ -42,6 +39,15 @@ def test_every_dbt_unit_test_passes(tmp_path):
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
+    return env
+
+
+def test_every_dbt_unit_test_passes(tmp_path):
+    warehouse = tmp_path / "unit.duckdb"
+    con = duckdb.connect(str(warehouse))
+    create_raw_tables(con)
+    con.close()
+    env = _dbt_env(tmp_path, warehouse)
     built = _dbt(env, "run", "--empty")
     assert built.returncode == 0, built.stdout[-3000:]
     tested = _dbt(env, "test", "--select", "test_type:unit")
@@ -70,15 +76,7 @@ def test_column_values_reports_each_broken_rule_by_column(tmp_path):
         ") as v(id, rate, kind, label)"
     )
     con.close()
-    env = inherited_environ()
-    env.update(
-        {
-            "ANALYTICS_WAREHOUSE": str(warehouse),
-            "DBT_TARGET_PATH": str(tmp_path / "target"),
-            "DBT_LOG_PATH": str(tmp_path / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    env = _dbt_env(tmp_path, warehouse)
     call = (
         "{{ test_column_values(model='t', not_null=['id', 'label'], "
         "ranges={'rate': {'min_value': 0, 'max_value': 1}}, accepted_values={'kind': ['api']}) }}"

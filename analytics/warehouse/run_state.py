@@ -32,6 +32,7 @@ from pathlib import Path
 
 from analytics import settings
 from analytics.dates import today_in
+from analytics.warehouse.build_log import DBT_SOURCE_FOLDERS
 
 STATE_FILE = "analytics-last-run.json"
 SETTINGS_PREFIXES = ("ANALYTICS_", "DBT_", "DAGSTER_")
@@ -41,8 +42,7 @@ LAUNCHER_VARIABLES = {
     "ANALYTICS_WAREHOUSE", "ANALYTICS_LANDING_DIR", "ANALYTICS_DAGSTER_STORAGE_URL",
     "ANALYTICS_DBT_MIN_DATE", "ANALYTICS_DBT_MAX_DATE", "DAGSTER_HOME", "DBT_SEND_ANONYMOUS_USAGE_STATS",
 }
-CODE_FOLDERS = ("analytics", "analytics_cli", "orchestration", "dbt_project/models", "dbt_project/macros",
-                "dbt_project/tests", "dbt_project/seeds")
+CODE_FOLDERS = ("analytics", "analytics_cli", "orchestration", *(f"dbt_project/{f}" for f in DBT_SOURCE_FOLDERS))
 CODE_FILES = ("dbt_project/dbt_project.yml", "dbt_project/profiles.yml", "uv.lock", "pyproject.toml")
 SKIPPED_FOLDERS = {"__pycache__", "target", "logs", "dbt_packages"}
 
@@ -55,18 +55,22 @@ class LastRun:
     end: date
 
 
+def _size_and_mtime(path: Path) -> list[int] | None:
+    """[size, mtime_ns] of a file, or None when it cannot be read (absent)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def _files(root: Path, skip: set[str] = frozenset()):
-    """(path relative to root, size, mtime_ns) of every file under root, in a fixed order."""
+    """(path relative to root, [size, mtime_ns] or None) of every file under root, in a fixed order."""
     for folder, folders, names in os.walk(root):
         folders[:] = sorted(f for f in folders if f not in skip)
         for name in sorted(names):
             path = Path(folder) / name
-            try:
-                stat = path.stat()
-            except OSError as exc:
-                yield str(path.relative_to(root)), -1, exc.errno or 0
-                continue
-            yield str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns
+            yield str(path.relative_to(root)), _size_and_mtime(path)
 
 
 def inputs_digest(landing: Path, start: date | None, end: date | None) -> str:
@@ -90,21 +94,13 @@ def inputs_digest(landing: Path, start: date | None, end: date | None) -> str:
         for entry in _files(root / folder, SKIPPED_FOLDERS):
             add("code", folder, *entry)
     for name in CODE_FILES:
-        path = root / name
-        add("code", name, *((path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else (-1, 0)))
+        add("code", name, _size_and_mtime(root / name))
     return digest.hexdigest()
 
 
 def _warehouse_state(warehouse: Path) -> list:
-    """The warehouse file and its write-ahead log, as (size, mtime_ns) or None when absent."""
-    state = []
-    for path in (warehouse, Path(str(warehouse) + ".wal")):
-        try:
-            stat = path.stat()
-            state.append([stat.st_size, stat.st_mtime_ns])
-        except FileNotFoundError:
-            state.append(None)
-    return state
+    """The warehouse file and its write-ahead log, as [size, mtime_ns] or None when absent."""
+    return [_size_and_mtime(path) for path in (warehouse, Path(str(warehouse) + ".wal"))]
 
 
 def record(inputs: str, run_id: str, start: date, end: date) -> None:

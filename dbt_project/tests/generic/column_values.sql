@@ -14,31 +14,25 @@
 {% test column_values(model, not_null=[], ranges={}, accepted_values={}) %}
 {%- set checks = [] -%}
 {%- if not_null -%}
-    {%- set nulls -%}
-        select 'not_null' as rule, '{{ not_null | join(", ") }}' as column_name, cast(null as {{ dbt.type_string() }}) as value
-        from {{ model }}
-        where {% for column in not_null %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}
-    {%- endset -%}
-    {%- do checks.append(nulls) -%}
+    {%- set any_null = [] -%}
+    {%- for column in not_null -%}{%- do any_null.append(column ~ ' is null') -%}{%- endfor -%}
+    {%- do checks.append(('not_null', not_null | join(', '), 'null', any_null | join(' or '))) -%}
 {%- endif -%}
 {%- for column, bounds in ranges.items() -%}
-    {%- set outside -%}
-        select 'accepted_range' as rule, '{{ column }}' as column_name, cast({{ column }} as {{ dbt.type_string() }}) as value
-        from {{ model }}
-        where {{ column }} is not null and (
-            {%- if bounds.get('min_value') is not none %} {{ column }} < {{ bounds['min_value'] }} {%- else %} false {%- endif %}
-            {%- if bounds.get('max_value') is not none %} or {{ column }} > {{ bounds['max_value'] }} {%- endif %})
-    {%- endset -%}
-    {%- do checks.append(outside) -%}
+    {%- set outside = [] -%}
+    {%- if bounds.get('min_value') is not none -%}{%- do outside.append(column ~ ' < ' ~ bounds['min_value']) -%}{%- endif -%}
+    {%- if bounds.get('max_value') is not none -%}{%- do outside.append(column ~ ' > ' ~ bounds['max_value']) -%}{%- endif -%}
+    {%- do checks.append(('accepted_range', column, column, column ~ ' is not null and (' ~ (outside | join(' or ') or 'false') ~ ')')) -%}
 {%- endfor -%}
 {%- for column, values in accepted_values.items() -%}
-    {%- set unexpected -%}
-        select 'accepted_values' as rule, '{{ column }}' as column_name, cast({{ column }} as {{ dbt.type_string() }}) as value
-        from {{ model }}
-        where {{ column }} is not null
-          and {{ column }} not in ({% for value in values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor %})
-    {%- endset -%}
-    {%- do checks.append(unexpected) -%}
+    {%- set listed = [] -%}
+    {%- for value in values -%}{%- do listed.append("'" ~ value ~ "'") -%}{%- endfor -%}
+    {%- do checks.append(('accepted_values', column, column, column ~ ' is not null and ' ~ column ~ ' not in (' ~ (listed | join(', ')) ~ ')')) -%}
 {%- endfor -%}
-{{ checks | join('\nunion all\n') }}
+{%- for rule, column_name, value, condition in checks %}
+select '{{ rule }}' as rule, '{{ column_name }}' as column_name, cast({{ value }} as {{ dbt.type_string() }}) as value
+from {{ model }}
+where {{ condition }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
 {% endtest %}

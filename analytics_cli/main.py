@@ -12,7 +12,11 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import os
 import sys
+import threading
 from datetime import UTC, date
 
 from analytics import settings
@@ -380,5 +384,29 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _leave(code: int) -> None:
+    """Exit with `code`, skipping the interpreter's teardown once Dagster is loaded.
+
+    Freeing the modules of Dagster and dbt one by one takes Python 1.3 to 1.9 s here, after
+    the command's work and its output are done. What a command writes is committed by then (the
+    warehouse's connections are closed by the code that opened them; the run history's SQLite
+    files keep their write-ahead log, which SQLite reads and checkpoints at the next opening,
+    as after any exit), and the exit handlers (logging's flush among them) still run. If a
+    thread that is not a daemon is still at work, the normal exit waits for it, as always."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if "dagster" in sys.modules and not others:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to keep
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def entry() -> None:
+    """The `analytics` console script."""
+    _leave(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

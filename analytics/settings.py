@@ -65,9 +65,25 @@ def landing_dir() -> Path:
     return Path(os.environ.get("ANALYTICS_LANDING_DIR") or DEFAULT_LANDING_DIR).expanduser().resolve()
 
 
+# DuckDB names a database after its file (raw.duckdb is the catalog `raw`): a warehouse named
+# like one of its own schemas makes every `schema.table` the models and the loaders write
+# ambiguous ("Ambiguous reference to catalog or schema"). (DuckDB renames main, temp and
+# system itself.)
+RESERVED_WAREHOUSE_NAMES = ("raw", "staging", "intermediate", "marts", "meta")
+
+
 def warehouse_path() -> Path:
+    from analytics.errors import UsageError
+
     default = PROJECT_ROOT / "warehouse.duckdb"
-    return Path(os.environ.get("ANALYTICS_WAREHOUSE") or default).expanduser().resolve()
+    path = Path(os.environ.get("ANALYTICS_WAREHOUSE") or default).expanduser().resolve()
+    if path.stem.lower() in RESERVED_WAREHOUSE_NAMES:
+        raise UsageError(
+            f"ANALYTICS_WAREHOUSE: a warehouse file may not be named {path.name!r}: DuckDB would "
+            f"name the database {path.stem!r}, like one of its schemas; choose another name "
+            "(for example warehouse.duckdb)"
+        )
+    return path
 
 
 def dagster_home() -> Path:

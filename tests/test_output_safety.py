@@ -273,3 +273,21 @@ def test_every_command_gives_one_line_for_odd_arguments(hostile):
     )
     assert said("ui", "--port", "70000") == "argument --port: 70000 is out of range: 1 to 65,535"
     assert said() == "the following arguments are required: command"
+
+
+@pytest.mark.parametrize("name", ["raw.duckdb", "Marts.duckdb", "meta.db"])
+def test_a_warehouse_named_like_one_of_its_schemas_is_refused_before_anything_runs(tmp_path, name):
+    """DuckDB names the database after the file: `raw.duckdb` would make `raw.quarantine`
+    ambiguous in every model and loader, and the run fail halfway with DuckDB's binder error."""
+    env = dict(inherited_environ(), ANALYTICS_WAREHOUSE=str(tmp_path / name),
+               DAGSTER_HOME=str(tmp_path / "home"))
+    for args in (("run",), ("report",)):
+        result = subprocess.run([str(ANALYTICS), *args], env=env, capture_output=True, text=True,
+                                timeout=120, check=False)
+        message = assert_one_line_error(result)
+        assert message == (
+            f"analytics: error: ANALYTICS_WAREHOUSE: a warehouse file may not be named {name!r}: "
+            f"DuckDB would name the database {name.split('.')[0]!r}, like one of its schemas; "
+            "choose another name (for example warehouse.duckdb)"
+        )
+    assert list(tmp_path.iterdir()) == []  # no warehouse, no run history

@@ -3,7 +3,7 @@
 | variable | default |
 |---|---|
 | ANALYTICS_LANDING_DIR | the bundled sample organization, seeds/sample-org |
-| ANALYTICS_WAREHOUSE | warehouse.duckdb at the project root |
+| ANALYTICS_WAREHOUSE | warehouse.duckdb at the project root (not named like one of its schemas: raw, staging, intermediate, marts, meta) |
 | DAGSTER_HOME | .dagster_home at the project root |
 | ANALYTICS_PARTITIONS_START | the first day a daily partition exists for; default: the first day of the landed data, recorded at the first run |
 | ANALYTICS_SENSOR_INTERVAL_S | 300: the landing sensor launches a run for new files at most this often |

@@ -52,6 +52,8 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics.errors import UsageError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "seeds" / "sample-org"
@@ -73,8 +75,6 @@ RESERVED_WAREHOUSE_NAMES = ("raw", "staging", "intermediate", "marts", "meta")
 
 
 def warehouse_path() -> Path:
-    from analytics.errors import UsageError
-
     default = PROJECT_ROOT / "warehouse.duckdb"
     path = Path(os.environ.get("ANALYTICS_WAREHOUSE") or default).expanduser().resolve()
     if path.stem.lower() in RESERVED_WAREHOUSE_NAMES:

@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,23 @@ def ensure_dbt_manifest() -> None:
         raise RuntimeError("dbt parse failed: " + (detail[-1] if detail else "no output"))
 
 
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `values` set while the block runs: dagster-dbt starts dbt with a copy of
+    this process's environment and has no argument for more, and dbt run in this process reads
+    it directly."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 # dbt invocations whose folders (dbt.log, manifest, run results, compiled SQL: about 10 MB
 # each) are kept under the target folder for a look after a run; older ones are deleted, so a
 # year of daily runs does not leave gigabytes behind
@@ -74,6 +93,18 @@ def dbt_target_dir() -> Path:
     (DBT_TARGET_PATH, relative to the project, as dagster-dbt reads it)."""
     target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     return target if target.is_absolute() else settings.DBT_PROJECT_DIR / target
+
+
+def new_invocation_dir(context: dg.AssetExecutionContext) -> Path:
+    """A new folder under target/ for one dbt command of this step, named as dagster-dbt names
+    its own (`<op>-<run id>-<random>`), holding a copy of the last parse (after_invocation)."""
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    folder = dbt_target_dir() / name
+    folder.mkdir(parents=True)
+    parsed = dbt_target_dir() / "partial_parse.msgpack"
+    if parsed.is_file():
+        shutil.copyfile(parsed, folder / "partial_parse.msgpack")
+    return folder
 
 
 def after_invocation(invocation_dir: Path) -> None:

@@ -11,16 +11,44 @@ tests/test_patches.py that fails loudly when an upgrade changes the code it reli
    no adapter; and when the dbt executable is the one installed beside this Python, its version
    is that of the dbt-core imported here. dagster-dbt has no setting for either.
 2. `quiet_unexecuted_check_warnings` raises one private Dagster logger to ERROR (see there).
+3. `LeanDbtCliResource.build_in_process` runs the dbt command with dbt's documented programmatic
+   runner (`dbtRunner`) in this process rather than in a `dbt` subprocess, where it can: the dbt
+   installed beside this Python, on DuckDB. The subprocess imported dbt again before its first
+   query, about 3.5 s of every run, when dagster-dbt has already loaded dbt's modules here. It
+   selects the context's subset with dagster-dbt's own private helpers
+   (`extract_runtime_selection_from_args`, `get_updated_cli_invocation_params_for_context`,
+   which `DbtCliResource.cli` calls) and turns dbt's events into Dagster's with dagster-dbt's
+   own `DbtCoreCliEventMessage`, so its outputs, checks and their metadata are those of
+   `dbt.cli(...).stream()`. dagster-dbt has no in-process runner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource
+import dagster as dg
+from dagster_dbt import DagsterDbtCliRuntimeError, DagsterDbtTranslator, DbtCliResource
+
+from orchestration.dbt import environment
+
+# the dbt events that carry a node's result, as dagster-dbt reads them (DbtCoreCliEventMessage)
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+
+
+@dataclass
+class InProcessBuild:
+    """What a dbt command run in this process gave: its Dagster events, in dbt's order, and the
+    error that ended it, if any (the events built before it are still there)."""
+
+    events: list
+    error: Exception | None
 
 
 class LeanDbtCliResource(DbtCliResource):
@@ -31,14 +59,109 @@ class LeanDbtCliResource(DbtCliResource):
         from dbt.version import __version__ as dbt_core_version
         from packaging import version
 
-        beside_python = Path(sys.executable).parent / "dbt"
-        executable = shutil.which(self.dbt_executable) or self.dbt_executable
-        if Path(executable).resolve() == beside_python.resolve() and beside_python.exists():
+        if self.dbt_is_beside_python():
             return version.parse(dbt_core_version)
         return super()._cli_version
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    def dbt_is_beside_python(self) -> bool:
+        """The dbt executable is the one installed beside this Python: the dbt-core imported here."""
+        beside_python = Path(sys.executable).parent / "dbt"
+        executable = shutil.which(self.dbt_executable) or self.dbt_executable
+        return beside_python.exists() and Path(executable).resolve() == beside_python.resolve()
+
+    def build_in_process(
+        self,
+        args: list[str],
+        context: dg.AssetExecutionContext,
+        target_path: Path,
+        on_event: Callable[[object], None],
+        env: Mapping[str, str],
+    ) -> InProcessBuild:
+        """3. `dbt <args>` for the context's selection, run by dbtRunner in this process with
+        `env` added to the environment and the project folder as the working directory (as the
+        subprocess had), its artifacts and dbt.log in `target_path`. `on_event` sees each
+        Dagster event as dbt produces it (dbt's threads, one at a time)."""
+        from dagster_dbt.asset_utils import (
+            extract_runtime_selection_from_args,
+            get_updated_cli_invocation_params_for_context,
+        )
+        from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+        from dbt.adapters.factory import reset_adapters
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_dict
+
+        cleaned, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest={}, dagster_dbt_translator=DagsterDbtTranslator(),
+            runtime_selects=selects, runtime_excludes=excludes,
+        )
+        project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
+        argv = [
+            *self.global_config_flags, *cleaned,
+            *(["--profile", self.profile] if self.profile else []),
+            *(["--target", self.target] if self.target else []),
+            *params.selection_args,
+            "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
+            "--target-path", str(target_path), "--log-path", str(target_path),
+            # the console as text (the run's log and Dagster's compute log), dbt.log as JSON
+            "--log-format", "text", "--no-use-colors", "--log-format-file", "json",
+        ]
+        extra = dict(env)
+        if params.indirect_selection:
+            extra["DBT_INDIRECT_SELECTION"] = params.indirect_selection
+        lock = threading.Lock()
+        events: list = []
+        errors: list[str] = []
+        failed: list[Exception] = []
+
+        def on_dbt_event(msg) -> None:
+            name, level = msg.info.name, msg.info.level
+            if name not in RESULT_EVENTS and level != "error":
+                return
+            raw = msg_to_dict(msg)
+            with lock:
+                if level == "error":  # a failed test's result is one too
+                    errors.append(raw["info"]["msg"])
+                if name not in RESULT_EVENTS:
+                    return
+                try:
+                    event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+                    for dagster_event in event.to_default_asset_events(
+                        manifest=params.manifest, dagster_dbt_translator=params.dagster_dbt_translator,
+                        context=context, target_path=target_path, project=params.dbt_project,
+                    ):
+                        events.append(dagster_event)
+                        on_event(dagster_event)
+                except Exception as exc:  # noqa: BLE001 - reported after dbt ends, not inside dbt
+                    failed.append(exc)
+
+        with environment(extra), contextlib.chdir(project_dir):
+            try:
+                result = dbtRunner(callbacks=[on_dbt_event]).invoke(argv)
+            finally:
+                # dbt leaves its adapter registered and dbt-duckdb its database open (keep_open,
+                # so that a run does not close and reopen the file between nodes): drop both,
+                # so that the step's own connection, and every other process, find it closed
+                reset_adapters()
+                DuckDBConnectionManager.close_all_connections()
+        if isinstance(result.exception, (KeyboardInterrupt, dg.DagsterExecutionInterruptedError)):
+            raise result.exception
+        if failed:
+            return InProcessBuild(events, failed[0])
+        if result.success:
+            return InProcessBuild(events, None)
+        if result.exception is not None:
+            errors.append(f"{type(result.exception).__name__}: {result.exception}")
+        detail = "\n\n".join(["", "Errors parsed from dbt logs:", *errors]) if errors else ""
+        return InProcessBuild(events, DagsterDbtCliRuntimeError(description=(
+            f"The dbt command\n\n`dbt {' '.join(argv)}`\n\nfailed (run in this process). Check "
+            "the stdout in the Dagster compute logs for the full information about the error, "
+            f"or view the dbt debug log: {target_path / 'dbt.log'}.{detail}"
+        )))
 
 
 # Logger of Dagster's private execution-plan module (1.13.x), which warns once per blocking

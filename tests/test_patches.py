@@ -44,3 +44,30 @@ def test_the_unexecuted_check_logger_is_still_dagsters_execution_plan_module():
     assert "logging.getLogger(__name__)" in inspect.getsource(module)
     patches.quiet_unexecuted_check_warnings()
     assert logging.getLogger(patches.UNEXECUTED_CHECK_LOGGER).level == logging.ERROR
+
+
+def test_the_in_process_build_selects_and_translates_with_what_dagster_dbt_cli_uses():
+    from dagster_dbt.asset_utils import (
+        extract_runtime_selection_from_args,
+        get_updated_cli_invocation_params_for_context,
+    )
+    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+
+    # `cli` computes its selection with the two helpers build_in_process calls, so both select
+    # the same nodes for a context (tests/test_dbt_in_process.py compares what they build)
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "extract_runtime_selection_from_args(" in source
+    assert "get_updated_cli_invocation_params_for_context(" in source
+    assert extract_runtime_selection_from_args(["build", "--select", "a b", "--exclude", "c"]) == (
+        ["build"], ["a", "b"], ["c"],
+    )
+    assert list(inspect.signature(get_updated_cli_invocation_params_for_context).parameters) == [
+        "context", "manifest", "dagster_dbt_translator", "runtime_selects", "runtime_excludes",
+    ]
+    # and turns dbt's events into Dagster's with the same class and call as its stream
+    assert list(inspect.signature(DbtCoreCliEventMessage.to_default_asset_events).parameters) == [
+        "self", "manifest", "dagster_dbt_translator", "context", "target_path", "project",
+    ]
+    # the result events it converts are the ones dagster-dbt reads a node's result from
+    source = inspect.getsource(DbtCoreCliEventMessage.is_result_event.fget)
+    assert all(f'"{name}"' in source for name in patches.RESULT_EVENTS)

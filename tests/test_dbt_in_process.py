@@ -1,0 +1,128 @@
+"""dbt run in the Dagster process (orchestration/patches.py, 3) against dagster-dbt's own
+subprocess: for the same subset of the dbt assets, the same outputs, the same asset checks with
+the same results, the same failure; and the DuckDB file closed behind it.
+
+One pipeline run over the six captures builds the warehouse; then one mart, fct_daily_spend, is
+materialized on its own over the captures' days, once in process and once by dagster-dbt's
+`DbtCliResource` (which starts `dbt` as a subprocess). With dim_members emptied, its
+relationships test (every member_key of fct_daily_spend is a member) fails, an error: the run
+fails on it, in both ways, after the model was built.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dbt import DbtCliResource
+
+from tests.conftest import run_cli
+
+SPEND = dg.AssetKey(["marts", "fct_daily_spend"])
+RELATIONSHIP = "relationships_fct_daily_spend_member_key__member_key__ref_dim_members_"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A warehouse built by `analytics run` over the captures, and their first and last day."""
+    import shutil
+
+    from tests.conftest import CAPTURES, inherited_environ
+
+    root = tmp_path_factory.mktemp("in_process")
+    landing = root / "landing"
+    shutil.copytree(CAPTURES, landing / "otlp" / "captures", ignore=shutil.ignore_patterns("*.md"))
+    values = inherited_environ()
+    values.update({
+        "ANALYTICS_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "ANALYTICS_LANDING_DIR": str(landing),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    })
+    run_cli(values, "run")
+    con = duckdb.connect(values["ANALYTICS_WAREHOUSE"], read_only=True)
+    try:
+        first, last = con.execute("select min(usage_date), max(usage_date) from marts.fct_daily_spend").fetchone()
+    finally:
+        con.close()
+    return values["ANALYTICS_WAREHOUSE"], first, last
+
+
+def materialize_spend(warehouse: str, first: date, last: date, in_process: bool, monkeypatch):
+    """fct_daily_spend alone over first .. last: its output and its checks' results, the
+    error's message (None on success)."""
+    from orchestration.dbt import dbt_executable, dbt_project
+    from orchestration.defs.partitions import partition_range_tags
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.transformation.assets import dbt_models
+    from orchestration.patches import LeanDbtCliResource
+
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", warehouse)
+    resource = LeanDbtCliResource if in_process else DbtCliResource
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = dg.materialize(
+            [dbt_models],
+            selection=[SPEND],
+            resources={
+                "dbt": resource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+                # a configuration of its own: the open fails if dbt left the file open
+                "duckdb": WarehouseResource(database=warehouse, connection_config={"threads": 1}),
+            },
+            instance=instance,
+            tags=partition_range_tags(first, last),
+            raise_on_error=False,
+        )
+        materialized = sorted(
+            (event.asset_key.to_user_string(), event.partition, sorted(event.materialization.metadata))
+            for event in result.get_asset_materialization_events()
+        )
+        checks = sorted(
+            (evaluation.check_name, evaluation.passed, evaluation.severity.value)
+            for evaluation in (
+                event.event_specific_data for event in result.all_events
+                if event.event_type_value == "ASSET_CHECK_EVALUATION"
+            )
+        )
+        failures = [event.step_failure_data.error.message for event in result.all_events if event.is_step_failure]
+        return materialized, checks, (failures[0] if failures else None)
+    finally:
+        instance.dispose()
+
+
+def test_in_process_dbt_gives_what_the_dbt_subprocess_gives(built, monkeypatch):
+    warehouse, first, last = built
+    days = (last - first).days + 1
+
+    in_process = materialize_spend(warehouse, first, last, True, monkeypatch)
+    subprocess = materialize_spend(warehouse, first, last, False, monkeypatch)
+    assert in_process == subprocess
+    materialized, checks, error = in_process
+    assert error is None
+    # the one mart, a materialization per day of the range, with its row count and columns
+    assert [key for key, _, _ in materialized] == ["marts/fct_daily_spend"] * days
+    assert all({"dagster/row_count", "dagster/column_schema"} <= set(keys) for _, _, keys in materialized)
+    # and exactly its four tests, all passed (dbt also runs a test of fct_daily_activity that
+    # reads it, which Dagster records as an observation, not as one of this mart's checks)
+    assert len(checks) == 4 and all(passed for _, passed, _ in checks)
+    assert RELATIONSHIP in {name for name, _, _ in checks}
+
+    # a failing test (error severity): dim_members emptied, so no member_key is a member
+    con = duckdb.connect(warehouse)
+    try:
+        con.execute("delete from marts.dim_members")
+    finally:
+        con.close()
+    in_process = materialize_spend(warehouse, first, last, True, monkeypatch)
+    subprocess = materialize_spend(warehouse, first, last, False, monkeypatch)
+    assert in_process[:2] == subprocess[:2]
+    materialized, checks, error = in_process
+    # the model was built before its test failed: its days are still materialized
+    assert [key for key, _, _ in materialized] == ["marts/fct_daily_spend"] * days
+    failed = [(name, severity) for name, passed, severity in checks if not passed]
+    assert failed == [(RELATIONSHIP, "ERROR")]
+    # both errors carry dbt's own line naming the failed test, which the CLI prints
+    for message in (in_process[2], subprocess[2]):
+        assert f"Failure in test {RELATIONSHIP}" in message

@@ -52,7 +52,8 @@ class InProcessBuild:
 
 
 class LeanDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without the version subprocess and the in-process adapter."""
+    """dagster-dbt's dbt resource without the version subprocess and the in-process adapter,
+    which can also run dbt in this process (3)."""
 
     @cached_property
     def _cli_version(self):

@@ -145,7 +145,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
             rebuild = build_log.check_zone(con, zone, window, reload, today_in(settings.zone()))
             current = build_log.fingerprint(con, Path(dbt_project.project_dir))
             up_to_date = build_log.is_up_to_date(con, window, current)
-        if up_to_date and context.selected_output_names == set(context.op_execution_context.op_def.output_dict):
+        if up_to_date and context.op_execution_context.selected_output_names == set(
+            context.op_execution_context.op_def.output_dict
+        ):
             # Nothing is rebuilt, so nothing is materialized: the models keep their last
             # materializations, and steps downstream (the page) are skipped, as Dagster does
             # for outputs not produced (every dbt output is optional).

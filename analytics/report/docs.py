@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 
 from analytics import settings
+from analytics.report.warehouse import MARTS_YML
 
-MARTS_YML = settings.DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
 TITLE = "Marts: grain and columns"
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from analytics import settings
 from analytics.errors import ReportError, WarehouseBusy, WarehouseUnavailable
@@ -25,6 +26,17 @@ MARTS = (
     "fct_team_monthly",
     "fct_budget_status",
 )
+
+# the marts' documented columns and types: dbt enforces them as the contract the marts are built to
+MARTS_YML = settings.DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
+
+
+def documented_columns(mart: str, yml_path: Path = MARTS_YML) -> list[tuple[str, str]]:
+    """(name, type) of each column of a mart, in order, as its dbt YAML documents them."""
+    for model in (yaml.safe_load(Path(yml_path).read_text()) or {}).get("models", []):
+        if model["name"] == mart:
+            return [(column["name"], column["data_type"]) for column in model.get("columns") or []]
+    raise KeyError(f"{mart} is not documented in {yml_path}")
 
 
 
@@ -67,9 +79,14 @@ def open_marts(
         yield con
 
 
+def spark_mart_dir(mart: str) -> Path:
+    """The folder of a mart's table in the Spark warehouse, there once Spark created the table."""
+    return settings.spark_warehouse() / "marts.db" / mart
+
+
 def spark_mart_glob(mart: str) -> Path:
     """The Parquet files of a mart built by the spark engine (Hive-style day folders below)."""
-    return settings.spark_warehouse() / "marts.db" / mart / "**" / "*.parquet"
+    return spark_mart_dir(mart) / "**" / "*.parquet"
 
 
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
@@ -77,7 +94,9 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 
     With the spark engine the marts are Parquet tables in the Spark warehouse: the connection is
     in memory, with the DuckDB file attached read-only for `raw`, and `marts` views over the
-    Parquet files (a mart Spark has not written yet is missing, as it would be in DuckDB).
+    Parquet files (a mart Spark has not written yet is missing, as it would be in DuckDB). A
+    mart Spark has created but holds no rows has no Parquet file (Spark writes none for a
+    partitioned table without rows): its view is empty, with the mart's documented columns.
     """
     if settings.engine() != "spark":
         return open_warehouse(
@@ -101,6 +120,9 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
                     f"create view marts.{mart} as "
                     f"select * from read_parquet('{glob}', hive_partitioning = true)"
                 )
+            elif spark_mart_dir(mart).is_dir():
+                nulls = ", ".join(f"null::{kind} as {name}" for name, kind in documented_columns(mart))
+                con.execute(f"create view marts.{mart} as select {nulls} where false")
     except BaseException:
         con.close()
         raise

@@ -39,6 +39,26 @@ RETRY_AFTER_SECONDS = 2
 # only hold more bodies in memory.
 MAX_IN_FLIGHT = 16
 IN_FLIGHT_WAIT_SECONDS = 5.0
+# After an answer that closes the connection before its request was read, what the client
+# still sends is read and dropped for a moment (a lingering close): closed with the request
+# still arriving, the connection would be reset and the client would never read the answer.
+LINGER_SECONDS = 2.0
+# Connections refused as busy that linger at once, each on a short thread; beyond, closed at once.
+MAX_LINGERING = 16
+
+
+def linger(sock: socket.socket, seconds: float = LINGER_SECONDS) -> None:
+    """Stop writing, then read and drop what the client still sends until it closes or
+    `seconds` pass."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            sock.settimeout(min(left, 1.0))
+            if not sock.recv(65536):
+                break
+    except OSError:
+        pass
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,7 @@ class CollectServer(ThreadingHTTPServer):
         self.stopping = False
         self.traces_said = False
         self._connections: dict[socket.socket, bool] = {}  # socket -> busy with a request
+        self._lingering = threading.BoundedSemaphore(MAX_LINGERING)
         self._state = threading.Condition()
         super().__init__(address, Handler)
 
@@ -105,19 +126,37 @@ class CollectServer(ThreadingHTTPServer):
             if not full:
                 self._connections[request] = False
         if full:
-            self.stats.rejected("busy")
-            try:
-                request.settimeout(1.0)
-                request.sendall(
-                    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: "
-                    + str(RETRY_AFTER_SECONDS).encode()
-                    + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                )
-            except OSError:
-                pass
-            self.shutdown_request(request)
+            self._refuse_busy(request)
             return
         super().process_request(request, client_address)
+
+    def _refuse_busy(self, request) -> None:
+        """503 with Retry-After before reading anything, then a lingering close on a short
+        thread (the accept loop does not wait for it)."""
+        self.stats.rejected("busy")
+        try:
+            request.settimeout(1.0)
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: "
+                + str(RETRY_AFTER_SECONDS).encode()
+                + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        except OSError:
+            self.shutdown_request(request)
+            return
+        if not self._lingering.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        threading.Thread(
+            target=self._linger_and_close, args=(request,), name="collect-refused", daemon=True
+        ).start()
+
+    def _linger_and_close(self, request) -> None:
+        try:
+            linger(request)
+        finally:
+            self.close_request(request)
+            self._lingering.release()
 
     def set_busy(self, request, busy: bool) -> None:
         with self._state:
@@ -347,13 +386,9 @@ class Handler(BaseHTTPRequestHandler):
     def _linger(self) -> None:
         try:
             self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(1.0)
-            end = time.monotonic() + 2.0
-            while time.monotonic() < end and self.connection.recv(65536):
-                pass
         except OSError:
-            pass
+            return
+        linger(self.connection)
 
     def _answer(self, status: int, body: bytes, content_type: str, extra=None) -> None:
         try:

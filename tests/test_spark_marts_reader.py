@@ -10,7 +10,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics.report.warehouse import MARTS, documented_columns, missing_marts, open_marts
+from analytics.errors import ReportError
+from analytics.report.warehouse import (
+    MARTS,
+    connect_read_only,
+    documented_columns,
+    missing_marts,
+    open_marts,
+)
 
 DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "date": "DATE",
                 "boolean": "BOOLEAN"}
@@ -25,6 +32,7 @@ def spark_layout(tmp_path, monkeypatch):
     con = duckdb.connect(str(warehouse))
     con.execute("create schema raw; create table raw.otlp_metric_points (point_id varchar)")
     spark = tmp_path / "spark-warehouse"
+    documented = documented_columns()
     for mart in MARTS:
         folder = spark / "marts.db" / mart
         if mart == "fct_budget_status":
@@ -32,7 +40,7 @@ def spark_layout(tmp_path, monkeypatch):
         folder.mkdir(parents=True)
         if mart == "fct_tool_decisions":
             continue
-        row = ", ".join(f"null::{kind} as {name}" for name, kind in documented_columns(mart))
+        row = ", ".join(f"null::{kind} as {name}" for name, kind in documented[mart])
         con.execute(f"copy (select {row}) to '{folder / 'part-00000.snappy.parquet'}' (format parquet)")
     con.close()
     monkeypatch.setenv("ANALYTICS_ENGINE", "spark")
@@ -41,8 +49,6 @@ def spark_layout(tmp_path, monkeypatch):
 
 
 def test_a_mart_spark_wrote_no_file_to_is_empty_with_its_documented_columns(spark_layout):
-    from analytics.report.warehouse import connect_read_only
-
     con = connect_read_only(spark_layout)
     try:
         # created with no rows: there, empty; never created: missing, as in DuckDB
@@ -50,7 +56,7 @@ def test_a_mart_spark_wrote_no_file_to_is_empty_with_its_documented_columns(spar
         assert con.execute("select count(*) from marts.fct_tool_decisions").fetchone() == (0,)
         described = con.execute("describe marts.fct_tool_decisions").fetchall()
         assert [(name, kind) for name, kind, *_ in described] == [
-            (name, DUCKDB_TYPES[kind]) for name, kind in documented_columns("fct_tool_decisions")
+            (name, DUCKDB_TYPES[kind]) for name, kind in documented_columns()["fct_tool_decisions"]
         ]
         assert described[0][0] == "usage_date"
         assert con.execute("select count(*) from marts.fct_daily_spend").fetchone() == (1,)
@@ -60,15 +66,14 @@ def test_a_mart_spark_wrote_no_file_to_is_empty_with_its_documented_columns(spar
 
 
 def test_opening_the_marts_names_only_the_mart_spark_never_created(spark_layout):
-    from analytics.errors import ReportError
-
     expected = r"has no marts\.fct_budget_status: run `analytics run` first"
     with pytest.raises(ReportError, match=expected), open_marts(spark_layout, lock=False):
         pass
 
 
 def test_every_mart_documents_a_type_for_every_column():
+    documented = documented_columns()
     for mart in MARTS:
-        columns = documented_columns(mart)
+        columns = documented[mart]
         assert columns, mart
         assert {kind for _, kind in columns} <= set(DUCKDB_TYPES), mart

@@ -433,3 +433,55 @@ def test_listing_stops_at_its_time_budget(tmp_path):
     found, skipped = walk_regular_files(tmp_path, tmp_path / "otlp", lambda name: True, 0.0)
     assert found == []
     assert skipped == [Skipped("otlp", "listing stopped after 0 s")]
+
+
+@pytest.mark.parametrize("block_bytes", [7, 64, 4 * 1024 * 1024])
+def test_lines_are_repaired_wherever_they_fall_in_the_read_blocks(tmp_path, monkeypatch, block_bytes):
+    """The framing checks a whole block at once and skips the per-line repair of a clean one:
+    a bad byte or lone surrogate is repaired wherever it falls (inside a block, across two)."""
+    from analytics.ingest import landing_files
+
+    monkeypatch.setattr(landing_files, "BLOCK_BYTES", block_bytes)
+    lines = [
+        b'{"a": "clean"}',
+        b'{"a": "x\\ud83d y"}',  # a lone high surrogate
+        b'{"a": "\\ud83d\\ude00"}',  # a valid pair: kept
+        b'{"a": "caf\xc3\xa9"}',  # valid UTF-8, not ASCII: kept
+        b'{"a": "bad \xff byte"}',
+        b'{"a": "clean again"}',
+    ] * 3
+    path = tmp_path / "otlp" / "a.jsonl"
+    path.parent.mkdir()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (landed,) = discover_otlp_files(tmp_path)
+    stats = {}
+    (chunk,) = list(landing_files.iter_line_chunks([landed], stats))
+    expected = [landing_files.repair_line(line)[0] for line in lines]
+    assert chunk.column("raw").to_pylist() == expected
+    assert expected[1] == b'{"a": "x\\ufffd y"}' and expected[4] == '{"a": "bad \ufffd byte"}'.encode()
+    assert (stats["otlp/a.jsonl"].lines_read, stats["otlp/a.jsonl"].lines_repaired) == (18, 6)
+
+
+def test_read_ahead_hands_on_every_chunk_and_the_framing_error_and_stops_when_the_caller_does():
+    from analytics.ingest.landing_files import read_ahead
+
+    closed = []
+
+    def chunks(n, fail_at=None):
+        try:
+            for i in range(n):
+                if i == fail_at:
+                    raise OSError("disk gone")
+                yield i
+        finally:
+            closed.append(n)
+
+    assert list(read_ahead(chunks(5))) == [0, 1, 2, 3, 4]
+    seen = []
+    with pytest.raises(OSError, match="disk gone"):
+        seen.extend(read_ahead(chunks(6, fail_at=3)))
+    assert seen == [0, 1, 2]  # what came before the error was handed on, in order
+    reader = read_ahead(chunks(1000))
+    assert next(reader) == 0
+    reader.close()  # the caller stops early (e.g. its query failed): the thread stops too
+    assert closed == [5, 6, 1000]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import re
+import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +147,7 @@ class Line:
     data: bytes | None  # None when the line was too long (only its length and hash are kept)
     length: int
     digest: str | None = None
+    clean: bool = False  # known to be ASCII without a \\uD800-\\uDFFF escape: no repair needed
 
 
 class _Oversize:
@@ -179,7 +182,7 @@ def frame_lines(
     oversize: _Oversize | None = None
     first = True
 
-    def finish(part: bytes) -> Line | None:
+    def finish(part: bytes, clean: bool = False) -> Line | None:
         """The line made of what is pending and `part`, or None when it is blank."""
         nonlocal pending, pending_len, oversize
         if oversize is not None:
@@ -196,7 +199,7 @@ def frame_lines(
         if not part.strip(BLANK):
             counts.blank_lines += 1
             return None
-        return Line(number, part, len(part))
+        return Line(number, part, len(part), clean=clean)
 
     try:
         for block in blocks:
@@ -204,6 +207,9 @@ def frame_lines(
                 first = False
                 block = block.removeprefix(BOM)
             if b"\n" in block:
+                # One check of the whole block spares the per-line one (the lines inside it
+                # are clean when it is); the first line may continue the previous block's.
+                clean = block.isascii() and _SURROGATE_BYTES.search(block) is None
                 parts = block.split(b"\n")
                 last = parts.pop()
                 number += 1
@@ -215,7 +221,7 @@ def frame_lines(
                     if not part:
                         counts.blank_lines += 1
                         continue
-                    line = finish(part)
+                    line = finish(part, clean)
                     if line is not None:
                         yield line
             else:
@@ -244,6 +250,8 @@ def frame_lines(
 
 # a \\uD800-\\uDFFF escape and the backslashes before it (an even run escapes the backslash)
 _SURROGATE = re.compile(r"(\\+)u([dD][0-9a-fA-F]{3})")
+# text that may start one (what repair_line looks for), in bytes
+_SURROGATE_BYTES = re.compile(rb"\\u[dD]")
 
 
 def repair_surrogates(text: str) -> tuple[str, int]:
@@ -352,6 +360,8 @@ def iter_line_chunks(
                 if line.data is None:
                     chunk.add(name, line.number, None, line.length, "line_too_long",
                               f"{line.length} bytes, above {limit}", line.digest)
+                elif line.clean:
+                    chunk.add(name, line.number, line.data, line.length)
                 else:
                     data, repaired = repair_line(line.data)
                     counts.lines_repaired += repaired
@@ -367,6 +377,54 @@ def iter_line_chunks(
             chunk.add(name, counts.lines_read, None, 0, "unreadable_file", exc.strerror or str(exc))
     if chunk.names:
         yield chunk.table()
+
+
+def read_ahead(chunks: Generator[pa.Table]) -> Iterator[pa.Table]:
+    """`chunks`, with the next one framed on a thread while the caller works on this one.
+
+    Framing is Python and DuckDB releases the GIL while it runs a query, so the two overlap
+    (at the cost of one chunk more in memory). An error of the framing is raised to the
+    caller at the chunk where it happened; when the caller stops early (an error of its own),
+    the thread stops at the next chunk and closes the files.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def offer(item) -> bool:
+        """Hand `item` on; False when the caller has stopped."""
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer((chunk, None)):
+                    return
+            offer((done, None))
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller, raised there)
+            offer((done, exc))
+        finally:
+            chunks.close()
+
+    worker = threading.Thread(target=produce, name="frame-lines", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk, error = handoff.get()
+            if chunk is done:
+                if error is not None:
+                    raise error
+                return
+            yield chunk
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _partial(line: bytes) -> bool:

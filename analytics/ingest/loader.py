@@ -30,6 +30,7 @@ from .landing_files import (
     content_hash,
     discover_otlp_files,
     iter_line_chunks,
+    read_ahead,
     read_blocks,
 )
 from .raw_schema import create_raw_tables
@@ -243,7 +244,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
         )
         con.execute(STORED_QUARANTINE_SQL)
         insert_quarantine = otlp_sql.insert_quarantine_sql(settings.quarantine_rows_per_file())
-        for chunk in iter_line_chunks([p.landed for p in batch], stats):
+        for chunk in read_ahead(iter_line_chunks([p.landed for p in batch], stats)):
             # Small record batches let DuckDB parse the JSON on every core.
             con.register("_batch_lines", pa.Table.from_batches(chunk.to_batches(max_chunksize=256)))
             con.execute(otlp_sql.CLASSIFY_LINES_SQL)

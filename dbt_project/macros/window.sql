@@ -50,6 +50,10 @@
     day's run does not scan a year of points. A window point without a start time (0 or
     missing) means all history. Unit tests, which have no warehouse to ask, set the var
     bound_cumulative_lookback to false.
+
+    Asked of the raw points, not of stg_otlp__metric_points: a copy of a point has its start
+    time, so the minimum is the same, and the raw table is read without de-duplicating it
+    first (over a year of data, the view's de-duplication took a third of this model's time).
 -#}
 {% macro cumulative_lookback_start() -%}
     {%- set unbounded = "cast('1900-01-01' as date)" -%}
@@ -58,8 +62,9 @@
     {%- endif -%}
     {%- set query -%}
         select min(case when start_time_unix_nano > 0 then start_time_unix_nano else 0 end)
-        from {{ ref('stg_otlp__metric_points') }}
-        where {{ in_local_window('usage_date', 'utc_date') }} and aggregation_temporality = 2
+        from {{ source('otlp', 'metric_points') }}
+        where {{ in_local_window(local_date('time_unix_nano'), 'usage_date') }}
+            and aggregation_temporality = 2
     {%- endset -%}
     {%- set earliest = run_query(query).columns[0].values()[0] -%}
     {%- if earliest is none or earliest <= 0 -%}

@@ -40,7 +40,10 @@ final as (
         events.output_tokens,
         events.cache_read_tokens,
         events.cache_creation_tokens,
-        events.client_version
+        events.client_version,
+        events.team_id,
+        events.department,
+        events.cost_center
     from window_events as events
     left join identities
         on {{ identity_key('events.user_email', 'events.user_id', 'events.api_key_name') }}

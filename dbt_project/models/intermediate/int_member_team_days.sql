@@ -4,6 +4,10 @@
     resource attributes (Claude Code's documented OTEL_RESOURCE_ATTRIBUTES example) of the
     member's last record that day carrying a team.id. dim_members takes the latest day's; the
     roster's team wins over it.
+
+    Read from the window's points and events as int_metric_increments and int_events have them
+    (distinct, with their member), not from the staging views again: each read of a staging
+    view de-duplicates the raw records anew (about a quarter of dbt's time over a year of data).
 -#}
 with
 
@@ -12,14 +16,12 @@ points as (
     select
         usage_date,
         exported_at as record_time,
-        user_id,
-        user_email,
-        api_key_name,
+        member_key,
         team_id,
         department,
         cost_center
-    from {{ ref('stg_otlp__metric_points') }}
-    where {{ in_local_window('usage_date', 'utc_date') }} and team_id is not null
+    from {{ ref('int_metric_increments') }}
+    where {{ in_window('usage_date') }} and team_id is not null
 
 ),
 
@@ -28,14 +30,12 @@ events as (
     select
         usage_date,
         event_time as record_time,
-        user_id,
-        user_email,
-        api_key_name,
+        member_key,
         team_id,
         department,
         cost_center
-    from {{ ref('stg_otlp__log_records') }}
-    where {{ in_local_window('usage_date', 'utc_date') }} and team_id is not null
+    from {{ ref('int_events') }}
+    where {{ in_window('usage_date') }} and team_id is not null
 
 ),
 
@@ -47,29 +47,20 @@ records as (
 
 ),
 
-identities as (
-
-    select * from {{ ref('int_member_identities') }}
-
-),
-
 ranked as (
 
     select
-        records.usage_date,
-        records.record_time,
-        identities.member_key,
-        records.team_id,
-        records.department,
-        records.cost_center,
+        usage_date,
+        record_time,
+        member_key,
+        team_id,
+        department,
+        cost_center,
         row_number() over (
-            partition by records.usage_date, identities.member_key
-            order by records.record_time desc, records.team_id desc
+            partition by usage_date, member_key
+            order by record_time desc, team_id desc
         ) as rank_in_day
     from records
-    left join identities
-        on {{ identity_key('records.user_email', 'records.user_id', 'records.api_key_name') }}
-        = identities.identity_key
 
 ),
 

@@ -8,6 +8,7 @@
     same increments as a range containing it. A series' first point counts its whole value; a
     drop in a running total (a reset without a new start time) counts the new value.
 -#}
+-- depends_on: {{ source('otlp', 'metric_points') }} (the lookback start is asked of it)
 with
 
 window_points as (
@@ -100,7 +101,10 @@ final as (
         points.language,
         points.start_type,
         points.query_source,
-        points.client_version
+        points.client_version,
+        points.team_id,
+        points.department,
+        points.cost_center
     from with_increments as points
     left join identities
         on {{ identity_key('points.user_email', 'points.user_id', 'points.api_key_name') }}

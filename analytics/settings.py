@@ -12,7 +12,7 @@
 | ANALYTICS_LOOKBACK_DAYS | 3, days before yesterday the daily schedule rebuilds for late data |
 | ANALYTICS_TIMEZONE | UTC; the IANA zone whose calendar days every mart's usage_date is |
 | ANALYTICS_STORE_CONTENT | off; `1` keeps prompt/response/tool-input attributes in raw |
-| ANALYTICS_DUCKDB_MEMORY_LIMIT | 3GB, DuckDB's memory limit in every process (it spills to disk beyond) |
+| ANALYTICS_DUCKDB_MEMORY_LIMIT | 2GB, DuckDB's memory limit in every process (it spills to disk beyond) |
 | ANALYTICS_ENGINE | duckdb; `spark` builds the dbt models on Apache Spark (README, "Scaling out") |
 | ANALYTICS_SPARK_WAREHOUSE | spark-warehouse at the project root (`spark.sql.warehouse.dir`) |
 | ANALYTICS_RAW_PARQUET_DIR | raw_parquet in the Spark warehouse with the spark engine, else unset (no Parquet) |
@@ -143,7 +143,7 @@ def store_content() -> bool:
 
 
 def duckdb_memory_limit() -> str:
-    return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "3GB"
+    return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "2GB"
 
 
 def _positive_int(name: str, default: int) -> int:

@@ -542,6 +542,23 @@ def test_an_unavailable_api_fails_the_check_but_kept_pages_still_load(api, sleep
 # -- the loader -------------------------------------------------------------------------------
 
 
+def test_pages_load_under_a_small_duckdb_memory_limit(tmp_path):
+    """read_json allocates its maximum_object_size for every read, whatever the file's size:
+    with the 512 MiB page limit for each of the page's two reads, a 1 GB (or the default 2 GB)
+    memory limit quarantined every page as "Out of Memory". The limit follows the file."""
+    landing = tmp_path / "landing"
+    day = date(2025, 9, 1)
+    folder = day_dir(landing, day)
+    folder.mkdir(parents=True)
+    (folder / "page-1.json").write_bytes((FIXTURES / "guide-example.json").read_bytes())
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), config={"memory_limit": "1GB"})
+    summary = load_days(con, landing, [day])
+    assert (summary.pages_read, summary.pages_quarantined, summary.items_quarantined) == (1, 0, 0)
+    assert summary.items_loaded > 0
+    assert con.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
+    con.close()
+
+
 def test_malformed_pages_and_items_are_quarantined_and_do_not_stop_the_load(tmp_path):
     landing = tmp_path / "landing"
     day = date(2025, 9, 1)

@@ -42,6 +42,21 @@ DAY_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REASON_CHARS = 300
 MAX_PAGE_BYTES = 512 * 1024 * 1024
 
+MIN_OBJECT_BYTES = 1024 * 1024
+
+
+def _object_size_limit(path) -> int:
+    """read_json's maximum_object_size for this page: DuckDB allocates a buffer of that size
+    for each read, whatever the file's size (two 512 MiB buffers did not fit a 2 GB memory
+    limit), and the page's one object is no larger than the file. Pages above MAX_PAGE_BYTES
+    still fail to parse and are quarantined."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the read itself reports why
+    return min(MAX_PAGE_BYTES, max(size + 1, MIN_OBJECT_BYTES))
+
+
 DATA_TABLES = ("admin_api_usage", "admin_api_tool_actions", "admin_api_model_usage")
 # Part of every day's fingerprint: a new version of the parsing below reloads every day once.
 LOADER_VERSION = "1"
@@ -81,11 +96,11 @@ create or replace temp table _admin_api_page as
 select typed.data as items, texts.data as items_json
 from read_json(
         $path, columns = {{'data': '{ITEM_TYPE}[]'}}, format = 'auto',
-        maximum_object_size = {MAX_PAGE_BYTES}
+        maximum_object_size = $max_bytes
     ) as typed
 positional join read_json(
         $path, columns = {{'data': 'JSON[]'}}, format = 'auto',
-        maximum_object_size = {MAX_PAGE_BYTES}
+        maximum_object_size = $max_bytes
     ) as texts
 """
 
@@ -236,7 +251,7 @@ def _stage_page(
     """Parse one page into _admin_api_items; the reason it cannot be used, or None."""
     source_file = relative_name(landing_dir, path)
     try:
-        con.execute(READ_PAGE_SQL, {"path": str(path)})
+        con.execute(READ_PAGE_SQL, {"path": str(path), "max_bytes": _object_size_limit(path)})
     except Exception as error:  # noqa: BLE001 - any parse failure quarantines the page
         return f"page is not a usage report: {_first_line(error, landing_dir, secrets)}"
     objects, with_data = con.execute(

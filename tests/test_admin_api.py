@@ -558,6 +558,14 @@ def test_pages_load_under_a_small_duckdb_memory_limit(tmp_path):
     assert con.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
     con.close()
 
+    # a page that does not fit the memory there is is the machine's limit, not a bad page: the
+    # load fails and says so, nothing is quarantined (an unchanged day is not read again)
+    tight = duckdb.connect(str(tmp_path / "tight.duckdb"), config={"memory_limit": "1MB"})
+    with pytest.raises(AdminApiError, match="not enough memory to read admin_api/.*page-1.json"):
+        load_days(tight, landing, [day])
+    assert tight.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
+    tight.close()
+
 
 def test_malformed_pages_and_items_are_quarantined_and_do_not_stop_the_load(tmp_path):
     landing = tmp_path / "landing"

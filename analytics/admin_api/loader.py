@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
+from analytics.errors import AdminApiError
 from analytics.ingest.raw_schema import create_raw_tables
 
 from .client import redact
@@ -252,6 +255,13 @@ def _stage_page(
     source_file = relative_name(landing_dir, path)
     try:
         con.execute(READ_PAGE_SQL, {"path": str(path), "max_bytes": _object_size_limit(path)})
+    except duckdb.OutOfMemoryException as error:
+        # the machine's limit, not the page's fault: quarantined, a good page would stay out
+        # (an unchanged day is not read again), so the run fails and says why
+        raise AdminApiError(
+            f"not enough memory to read {source_file} (ANALYTICS_DUCKDB_MEMORY_LIMIT): "
+            f"{_first_line(error, landing_dir, secrets)}"
+        ) from None
     except Exception as error:  # noqa: BLE001 - any parse failure quarantines the page
         return f"page is not a usage report: {_first_line(error, landing_dir, secrets)}"
     objects, with_data = con.execute(

@@ -209,7 +209,7 @@ def frame_lines(
             if b"\n" in block:
                 # One check of the whole block spares the per-line one (the lines inside it
                 # are clean when it is); the first line may continue the previous block's.
-                clean = block.isascii() and _SURROGATE_BYTES.search(block) is None
+                clean = block.isascii() and not _may_hold_surrogate(block)
                 parts = block.split(b"\n")
                 last = parts.pop()
                 number += 1
@@ -250,8 +250,14 @@ def frame_lines(
 
 # a \\uD800-\\uDFFF escape and the backslashes before it (an even run escapes the backslash)
 _SURROGATE = re.compile(r"(\\+)u([dD][0-9a-fA-F]{3})")
-# text that may start one (what repair_line looks for), in bytes
+# text that may start one, in bytes
 _SURROGATE_BYTES = re.compile(rb"\\u[dD]")
+
+
+def _may_hold_surrogate(data: bytes) -> bool:
+    """Whether `data` may hold a \\uD800-\\uDFFF escape: what repair_line repairs, and what
+    frame_lines checks a whole block for."""
+    return _SURROGATE_BYTES.search(data) is not None
 
 
 def repair_surrogates(text: str) -> tuple[str, int]:
@@ -286,7 +292,7 @@ def repair_surrogates(text: str) -> tuple[str, int]:
 def repair_line(data: bytes) -> tuple[bytes, bool]:
     """The line as valid UTF-8, bad bytes and lone surrogate escapes replaced by U+FFFD;
     whether it was repaired. Clean lines (nearly all) are returned as they are, undecoded."""
-    surrogate = b"\\ud" in data or b"\\uD" in data
+    surrogate = _may_hold_surrogate(data)
     if data.isascii() and not surrogate:
         return data, False
     try:

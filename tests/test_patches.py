@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import pprint
 from functools import cached_property
 
 from dagster_dbt import DbtCliResource
@@ -71,3 +72,41 @@ def test_the_in_process_build_selects_and_translates_with_what_dagster_dbt_cli_u
     # the result events it converts are the ones dagster-dbt reads a node's result from
     source = inspect.getsource(DbtCoreCliEventMessage.is_result_event.fget)
     assert all(f'"{name}"' in source for name in patches.RESULT_EVENTS)
+
+
+def test_dbt_still_hashes_the_profile_from_its_connection_info_for_partial_parsing():
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.contracts.files import FileHash
+    from dbt.parser.manifest import ManifestLoader
+
+    # the state check hashes the sorted connection_info, pretty-printed, as the patch does
+    original = inspect.getsource(inspect.unwrap(ManifestLoader.build_manifest_state_check))
+    assert "list(config.credentials.connection_info())" in original
+    assert "profile_hash = FileHash.from_contents(pprint.pformat(connection_keys))" in original
+    assert "path" in DuckDBCredentials._connection_keys(DuckDBCredentials)
+
+    def credentials(path: str) -> DuckDBCredentials:
+        return DuckDBCredentials.from_dict({"schema": "main", "path": path, "threads": 2})
+
+    def dbt_hash(creds) -> str:
+        return FileHash.from_contents(pprint.pformat(sorted(creds.connection_info()))).checksum
+
+    def patched(creds) -> str:
+        return patches._profile_hash_without_the_warehouse_path(creds).checksum
+
+    a, b = credentials("/tmp/a/warehouse.duckdb"), credentials("/tmp/b/warehouse.duckdb")
+    # dbt's own hash tells the two folders apart; the patched one does not, and still tells a
+    # file of another name (another `database` in every model) or other settings apart
+    assert dbt_hash(a) != dbt_hash(b)
+    assert patched(a) == patched(b)
+    assert patched(a) != patched(credentials("/tmp/a/other.duckdb"))
+    other_settings = DuckDBCredentials.from_dict(
+        {"schema": "main", "path": "/tmp/a/warehouse.duckdb", "settings": {"memory_limit": "1GB"}}
+    )
+    assert patched(a) != patched(other_settings)
+    # installed once however often the in-process build asks
+    patches.keep_partial_parse_across_warehouse_paths()
+    patched_once = ManifestLoader.build_manifest_state_check
+    patches.keep_partial_parse_across_warehouse_paths()
+    assert ManifestLoader.build_manifest_state_check is patched_once
+    assert inspect.unwrap(patched_once) is not patched_once

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from analytics.report.warehouse import MARTS
-from tests.conftest import CAPTURES, inherited_environ, query, run_cli
+from tests.conftest import CAPTURES, SPARK_TEST_JAVA_OPTIONS, inherited_environ, query, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -74,9 +74,7 @@ def both_engines(tmp_path_factory):
         {
             "ANALYTICS_LANDING_DIR": str(landing),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            # a short-lived local driver starts faster with the serial GC (the quick-JIT-only
-            # -XX:TieredStopAtLevel=1 was faster still, but once ran out of code cache)
-            "ANALYTICS_SPARK_JAVA_OPTIONS": "-XX:+UseSerialGC",
+            "ANALYTICS_SPARK_JAVA_OPTIONS": SPARK_TEST_JAVA_OPTIONS,
         }
     )
     generated = root / "generated"

@@ -31,6 +31,7 @@ from .conftest import (
     CAPTURE_RUNS,
     CAPTURES,
     PROJECT_ROOT,
+    SPARK_TEST_JAVA_OPTIONS,
     inherited_environ,
     query,
     run_cli,
@@ -390,6 +391,7 @@ def test_local_date_macro_on_spark_gives_the_same_dates(tmp_path):
         .config("spark.sql.session.timeZone", "UTC")  # as profiles.yml sets it
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", str(tmp_path))
+        .config("spark.driver.extraJavaOptions", SPARK_TEST_JAVA_OPTIONS)
         .getOrCreate()
     )
     try:
@@ -422,7 +424,7 @@ def test_spark_engine_builds_the_same_los_angeles_days(tmp_path, env):
     build_fixed_landing(tmp_path / "landing")
     spark_warehouse = tmp_path / "spark-warehouse"
     spark = {**env, "ANALYTICS_TIMEZONE": LA, "ANALYTICS_SPARK_WAREHOUSE": str(spark_warehouse),
-             "ANALYTICS_SPARK_JAVA_OPTIONS": "-XX:+UseSerialGC"}
+             "ANALYTICS_SPARK_JAVA_OPTIONS": SPARK_TEST_JAVA_OPTIONS}
     # a Spark run takes minutes on a busy machine: a longer timeout than run_cli's
     done = subprocess.run(
         [str(ANALYTICS), "run", "--engine", "spark", "--start", "2026-03-06", "--end", "2026-03-12"],

@@ -95,32 +95,43 @@ def dbt_target_dir() -> Path:
     return target if target.is_absolute() else settings.DBT_PROJECT_DIR / target
 
 
+def kept_parse_file() -> Path:
+    """Where the last dbt command's parse is kept for the next one of the same dbt target
+    (profile output): a command on DuckDB and one on Spark parse for different profiles, and
+    `dbt parse` (the Dagster manifest, ensure_dbt_manifest) writes target's own
+    partial_parse.msgpack, so sharing one file made each of them parse the project whole
+    again whenever the other had run last."""
+    return dbt_target_dir() / f"partial_parse.{settings.dbt_target()}.msgpack"
+
+
 def new_invocation_dir(context: dg.AssetExecutionContext) -> Path:
     """A new folder under target/ for one dbt command of this step, named as dagster-dbt names
-    its own (`<op>-<run id>-<random>`), holding a copy of the last parse (after_invocation)."""
+    its own (`<op>-<run id>-<random>`), holding a copy of the last parse of this dbt target
+    (kept_parse_file; else the last `dbt parse`'s)."""
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     folder = dbt_target_dir() / name
     folder.mkdir(parents=True)
-    parsed = dbt_target_dir() / "partial_parse.msgpack"
-    if parsed.is_file():
-        shutil.copyfile(parsed, folder / "partial_parse.msgpack")
+    for parsed in (kept_parse_file(), dbt_target_dir() / "partial_parse.msgpack"):
+        if parsed.is_file():
+            shutil.copyfile(parsed, folder / "partial_parse.msgpack")
+            break
     return folder
 
 
 def after_invocation(invocation_dir: Path) -> None:
     """Offer the invocation's parse to the next dbt command and prune old invocation folders.
 
-    dagster-dbt runs each dbt command in a new folder under target/ and copies target's
-    partial_parse.msgpack into it first. That file is the last `dbt parse`'s; copied back from
-    this invocation, it is the parse of this warehouse and zone, so the next run's dbt skips
-    parsing (dbt checks it against the project and the profile itself, and parses again if they
-    changed). Written to a temporary name and renamed: a concurrent run reads either file whole."""
+    Each dbt command runs in a new folder under target/ (new_invocation_dir), with a copy of
+    the last parse. The parse this invocation leaves is kept for the next command of the same
+    dbt target (kept_parse_file), so its dbt skips parsing (dbt checks it against the project
+    and the profile itself, and parses again if they changed). Written to a temporary name and
+    renamed: a concurrent run reads either file whole."""
     target = dbt_target_dir()
     parsed = invocation_dir / "partial_parse.msgpack"
     if parsed.is_file():
         staging = target / f".partial_parse.{os.getpid()}.msgpack"
         shutil.copyfile(parsed, staging)
-        os.replace(staging, target / "partial_parse.msgpack")
+        os.replace(staging, kept_parse_file())
     runs = sorted(
         (path for path in target.glob("dbt_models-*") if path.is_dir()),
         key=lambda path: path.stat().st_mtime,

@@ -126,3 +126,47 @@ def test_in_process_dbt_gives_what_the_dbt_subprocess_gives(built, monkeypatch):
     # both errors carry dbt's own line naming the failed test, which the CLI prints
     for message in (in_process[2], subprocess[2]):
         assert f"Failure in test {RELATIONSHIP}" in message
+
+
+def _dbt_event_names(log) -> set[str]:
+    import json
+
+    return {json.loads(line)["info"]["name"] for line in log.read_text().splitlines() if line.startswith("{")}
+
+
+def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeypatch):
+    """dbt's parse is kept from one run to the next of the same dbt target, whatever the
+    warehouse's folder (orchestration/patches.py, 4; orchestration/dbt.py, kept_parse_file): a
+    run on a second warehouse does not parse the project again. Its own target folder
+    (DBT_TARGET_PATH), so that no other test's run comes between the two."""
+    import shutil
+
+    from tests.conftest import CAPTURES, inherited_environ
+
+    landing = tmp_path / "landing"
+    shutil.copytree(CAPTURES / "01-accept", landing / "otlp" / "01-accept", ignore=shutil.ignore_patterns("*.md"))
+    target = tmp_path / "dbt-target"
+    for name in ("first", "second"):
+        values = inherited_environ()
+        values.update({
+            "ANALYTICS_WAREHOUSE": str(tmp_path / name / "warehouse.duckdb"),
+            "DAGSTER_HOME": str(tmp_path / name / "dagster_home"),
+            "ANALYTICS_LANDING_DIR": str(landing),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_TARGET_PATH": str(target),
+        })
+        run_cli(values, "run", "--start", "2026-11-24", "--end", "2026-11-24")
+    first, second = sorted(target.glob("dbt_models-*/dbt.log"), key=lambda path: path.stat().st_mtime)
+    # nothing kept in the new target folder: the first run parses the whole project
+    assert "UnableToPartialParse" in _dbt_event_names(first)
+    assert "PartialParsingEnabled" in _dbt_event_names(second)
+    assert "UnableToPartialParse" not in _dbt_event_names(second)
+    assert (target / "partial_parse.duckdb.msgpack").is_file()
+
+    # each dbt target keeps its own parse: Spark's profile is another one
+    from orchestration.dbt import kept_parse_file
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.setenv("ANALYTICS_ENGINE", "spark")
+    monkeypatch.delenv("ANALYTICS_DBT_TARGET", raising=False)
+    assert kept_parse_file() == target / "partial_parse.spark.msgpack"

@@ -74,7 +74,7 @@ def build_with_progress(
         return build.events, build.error
     events: list = []
     with environment(env):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=new_invocation_dir(context))
     try:
         for event in invocation.stream():
             _announce(context, event)

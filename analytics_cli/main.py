@@ -380,8 +380,23 @@ def main(argv: list[str] | None = None) -> int:
         print("analytics: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
-        print(f"analytics: error: {one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print(f"analytics: error: {one_line(describe_error(exc))}", file=sys.stderr)
         return 1
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message` of the error at the root of an explicit chain (`raise ... from error`),
+    with the type of the error that reached the command: Dagster wraps whatever fails while it
+    loads the definitions in a ComponentTreeException whose message is only the folder tree.
+    An error raised while handling another without `from` does not bring that one along: this
+    project raises its scrubbed errors `from None`, and an implicit context may not be scrubbed."""
+    root, seen = exc, {id(exc)}
+    while root.__cause__ is not None and id(root.__cause__) not in seen:
+        root = root.__cause__
+        seen.add(id(root))
+    if root is exc:
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(root).__name__}: {root} (raised as {type(exc).__name__})"
 
 
 def _leave(code: int) -> None:

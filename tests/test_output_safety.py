@@ -291,3 +291,43 @@ def test_a_warehouse_named_like_one_of_its_schemas_is_refused_before_anything_ru
             "choose another name (for example warehouse.duckdb)"
         )
     assert list(tmp_path.iterdir()) == []  # no warehouse, no run history
+
+
+def test_an_unexpected_error_names_its_innermost_cause_in_one_line(monkeypatch, capsys):
+    """Dagster wraps what fails while loading the definitions in an error whose message is the
+    folder tree: the one line names what failed underneath, and the wrapper's type."""
+    from analytics_cli import main as cli
+
+    class WrapperError(Exception):
+        pass
+
+    def wrapped(args):
+        try:
+            raise ValueError("manifest.json: Expecting value: line 1 column 1")
+        except ValueError as inner:
+            raise WrapperError("├── __init__.py\n├── admin_api") from inner
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["report"])
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(args, "func", wrapped, raising=False)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "analytics: error: ValueError: manifest.json: Expecting value: line 1 column 1 "
+        "(raised as WrapperError)\n"
+    )
+    # an error without a cause is told as before; an error raised while handling another,
+    # without `from`, does not bring the other along (it may hold what was scrubbed)
+    assert cli.describe_error(KeyError("k")) == "KeyError: 'k'"
+    for suppress in (True, False):
+        try:
+            try:
+                raise ValueError("password=hunter2")
+            except ValueError:
+                if suppress:
+                    raise RuntimeError("scrubbed") from None
+                raise RuntimeError("scrubbed")  # implicitly chained: the case under test
+        except RuntimeError as exc:
+            assert cli.describe_error(exc) == "RuntimeError: scrubbed"

@@ -26,7 +26,7 @@ ANALYTICS = Path(sys.executable).parent / "analytics"
 
 # JVM options for the tests' short Spark runs on tiny data (ANALYTICS_SPARK_JAVA_OPTIONS): the
 # serial GC, and only the quick C1 compiler, which a driver that lives a minute gains from more
-# than from C2's faster code (a run over the Spark test's data took 68 to 72 s instead of 87 s).
+# than from C2's faster code (a run over the Spark test's data took 62 to 72 s, not 84 to 87 s).
 # C1 alone gets a 48 MB code cache by default, which one run once filled: 256 MB.
 SPARK_TEST_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 

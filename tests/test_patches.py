@@ -85,8 +85,8 @@ def test_dbt_still_hashes_the_profile_from_its_connection_info_for_partial_parsi
     assert "profile_hash = FileHash.from_contents(pprint.pformat(connection_keys))" in original
     assert "path" in DuckDBCredentials._connection_keys(DuckDBCredentials)
 
-    def credentials(path: str) -> DuckDBCredentials:
-        return DuckDBCredentials.from_dict({"schema": "main", "path": path, "threads": 2})
+    def credentials(path: str, **more) -> DuckDBCredentials:
+        return DuckDBCredentials.from_dict({"schema": "main", "path": path, "threads": 2, **more})
 
     def dbt_hash(creds) -> str:
         return FileHash.from_contents(pprint.pformat(sorted(creds.connection_info()))).checksum
@@ -100,10 +100,7 @@ def test_dbt_still_hashes_the_profile_from_its_connection_info_for_partial_parsi
     assert dbt_hash(a) != dbt_hash(b)
     assert patched(a) == patched(b)
     assert patched(a) != patched(credentials("/tmp/a/other.duckdb"))
-    other_settings = DuckDBCredentials.from_dict(
-        {"schema": "main", "path": "/tmp/a/warehouse.duckdb", "settings": {"memory_limit": "1GB"}}
-    )
-    assert patched(a) != patched(other_settings)
+    assert patched(a) != patched(credentials("/tmp/a/warehouse.duckdb", settings={"memory_limit": "1GB"}))
     # installed once however often the in-process build asks
     patches.keep_partial_parse_across_warehouse_paths()
     patched_once = ManifestLoader.build_manifest_state_check

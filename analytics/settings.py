@@ -142,6 +142,11 @@ def store_content() -> bool:
     return _flag("ANALYTICS_STORE_CONTENT")
 
 
+def dbt_debug_log() -> bool:
+    """dbt writes its debug log (dbt.log: every event, as JSON) into each invocation's folder."""
+    return _flag("ANALYTICS_DBT_DEBUG_LOG")
+
+
 def duckdb_memory_limit() -> str:
     return os.environ.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or "2GB"
 

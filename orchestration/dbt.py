@@ -48,6 +48,18 @@ def _dbt_sources_newer_than(manifest: Path) -> bool:
     return any(path.is_file() and path.stat().st_mtime > built for path in candidates)
 
 
+def dbt_log_flags() -> list[str]:
+    """dbt's global flags for its log file. dbt.log (every event, as JSON) only with
+    ANALYTICS_DBT_DEBUG_LOG: dbt formats each event for its file before it looks at the level,
+    its debug events included (the SQL of every query), which took about 0.7 s of a 5.8 s
+    build of one day (0.7 s of 6.5 s CPU). Without it, dbt's info-level output (each model and
+    test, errors and their messages) is still in the run's log (analytics-run.log) and in
+    Dagster's compute log of the step."""
+    if settings.dbt_debug_log():
+        return ["--log-format-file", "json"]
+    return ["--log-level-file", "none"]
+
+
 def ensure_dbt_manifest() -> None:
     """Run `dbt parse` when the manifest is missing or older than the dbt project's files."""
     manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"

@@ -121,8 +121,8 @@ class LeanDbtCliResource(DbtCliResource):
             *params.selection_args,
             "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
             "--target-path", str(target_path), "--log-path", str(target_path),
-            # the console as text (the run's log and Dagster's compute log), dbt.log as JSON
-            "--log-format", "text", "--no-use-colors", "--log-format-file", "json",
+            # the console as text: the run's log and Dagster's compute log (dbt.log: dbt_log_flags)
+            "--log-format", "text", "--no-use-colors",
         ]
         extra = dict(env)
         if params.indirect_selection:
@@ -171,10 +171,14 @@ class LeanDbtCliResource(DbtCliResource):
         if result.exception is not None:
             errors.append(f"{type(result.exception).__name__}: {result.exception}")
         detail = "\n\n".join(["", "Errors parsed from dbt logs:", *errors]) if errors else ""
+        debug_log = target_path / "dbt.log"
+        where = (
+            f"or view the dbt debug log: {debug_log}" if debug_log.is_file()
+            else "or run again with ANALYTICS_DBT_DEBUG_LOG=1 for dbt's debug log"
+        )
         return InProcessBuild(events, DagsterDbtCliRuntimeError(description=(
             f"The dbt command\n\n`dbt {' '.join(argv)}`\n\nfailed (run in this process). Check "
-            "the stdout in the Dagster compute logs for the full information about the error, "
-            f"or view the dbt debug log: {target_path / 'dbt.log'}.{detail}"
+            f"the stdout in the Dagster compute logs for the full information about the error, {where}.{detail}"
         )))
 
 

@@ -154,6 +154,7 @@ def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeyp
             "ANALYTICS_LANDING_DIR": str(landing),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_TARGET_PATH": str(target),
+            "ANALYTICS_DBT_DEBUG_LOG": "1",  # dbt.log, which says whether dbt parsed
         })
         run_cli(values, "run", "--start", "2026-11-24", "--end", "2026-11-24")
     first, second = sorted(target.glob("dbt_models-*/dbt.log"), key=lambda path: path.stat().st_mtime)
@@ -170,3 +171,18 @@ def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeyp
     monkeypatch.setenv("ANALYTICS_ENGINE", "spark")
     monkeypatch.delenv("ANALYTICS_DBT_TARGET", raising=False)
     assert kept_parse_file() == target / "partial_parse.spark.msgpack"
+
+
+def test_dbt_writes_its_debug_log_only_when_asked(monkeypatch):
+    """dbt.log (every dbt event as JSON) costs about a tenth of a small build: written only with
+    ANALYTICS_DBT_DEBUG_LOG (the test above reads it); the code location's dbt resource
+    passes the flags to both the in-process and the subprocess dbt."""
+    from orchestration.dbt import dbt_log_flags
+    from orchestration.defs.resources import resources
+
+    monkeypatch.delenv("ANALYTICS_DBT_DEBUG_LOG", raising=False)
+    assert dbt_log_flags() == ["--log-level-file", "none"]
+    assert resources().resources["dbt"].global_config_flags == ["--log-level-file", "none"]
+    monkeypatch.setenv("ANALYTICS_DBT_DEBUG_LOG", "1")
+    assert dbt_log_flags() == ["--log-format-file", "json"]
+    assert resources().resources["dbt"].global_config_flags == ["--log-format-file", "json"]

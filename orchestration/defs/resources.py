@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from analytics import settings
 from analytics.progress import progress
 from analytics.warehouse.lock import open_warehouse
-from orchestration.dbt import dbt_executable, dbt_project
+from orchestration.dbt import dbt_executable, dbt_log_flags, dbt_project
 from orchestration.patches import LeanDbtCliResource
 
 
@@ -61,7 +61,10 @@ def resources() -> dg.Definitions:
                 path=str(settings.landing_dir()), store_content=settings.store_content()
             ),
             "dbt": LeanDbtCliResource(
-                project_dir=dbt_project, dbt_executable=dbt_executable(), target=settings.dbt_target()
+                project_dir=dbt_project,
+                dbt_executable=dbt_executable(),
+                target=settings.dbt_target(),
+                global_config_flags=dbt_log_flags(),
             ),
         }
     )

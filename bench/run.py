@@ -69,6 +69,10 @@ def measure(args: list[str], env: dict[str, str]) -> Measured:
 
 
 def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
+    """The environment of a pipeline whose warehouse and Dagster instance are in `root`,
+    which starts empty: with a --work-dir used before, the runs would otherwise find their
+    days built and answer without running."""
+    shutil.rmtree(root, ignore_errors=True)
     env = dict(os.environ)
     env.update(
         ANALYTICS_LANDING_DIR=str(landing),
@@ -123,6 +127,7 @@ def fixed_startup(env: dict[str, str]) -> tuple[float, float]:
 def _sized_run(work: Path, generated: Path, label: str, days: list[date]) -> dict:
     """`analytics run` and the plain query over the same landing folder of these days."""
     landing = work / f"landing-{label}"
+    shutil.rmtree(landing, ignore_errors=True)
     landing_with_days(generated, landing, days)
     env = pipeline_env(work / f"run-{label}", landing)
     run = analytics_run(env, days[0], days[-1])

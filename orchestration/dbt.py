@@ -60,21 +60,48 @@ def dbt_log_flags() -> list[str]:
     return ["--log-level-file", "none"]
 
 
+# what `dbt parse` leaves that the project's target folder keeps: the manifest (Dagster's
+# definitions read it), MetricFlow's semantic manifest, and the parse the next dbt command reuses
+PARSE_ARTIFACTS = ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json")
+
+
 def ensure_dbt_manifest() -> None:
-    """Run `dbt parse` when the manifest is missing or older than the dbt project's files."""
-    manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
+    """Run `dbt parse` when the manifest is missing or older than the dbt project's files.
+
+    One process parses at a time (target/.parse.lock; one that waited finds the manifest new
+    and does not parse again), into a folder of its own, whose files then replace target's in
+    one rename each: a process loading the definitions meanwhile (any command, a run started at
+    the same time, the UI) reads the old manifest or the new one whole, where dbt, which writes
+    its artifacts in place, would let it read one half written."""
+    import fcntl
+    import tempfile
+
+    target = settings.DBT_PROJECT_DIR / "target"
+    manifest = target / "manifest.json"
     if not _dbt_sources_newer_than(manifest):
         return
-    completed = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--profiles-dir", "."],
-        cwd=settings.DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        detail = (completed.stdout + completed.stderr).strip().splitlines()
-        raise RuntimeError("dbt parse failed: " + (detail[-1] if detail else "no output"))
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _dbt_sources_newer_than(manifest):  # parsed by the process this one waited for
+            return
+        scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+        try:
+            completed = subprocess.run(
+                [dbt_executable(), "parse", "--quiet", "--profiles-dir", ".", "--target-path", str(scratch)],
+                cwd=settings.DBT_PROJECT_DIR,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if completed.returncode != 0:
+                detail = (completed.stdout + completed.stderr).strip().splitlines()
+                raise RuntimeError("dbt parse failed: " + (detail[-1] if detail else "no output"))
+            for name in PARSE_ARTIFACTS:  # the manifest last: it marks the parse as done
+                if (scratch / name).is_file():
+                    os.replace(scratch / name, target / name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextmanager

@@ -186,3 +186,58 @@ def test_dbt_writes_its_debug_log_only_when_asked(monkeypatch):
     monkeypatch.setenv("ANALYTICS_DBT_DEBUG_LOG", "1")
     assert dbt_log_flags() == ["--log-format-file", "json"]
     assert resources().resources["dbt"].global_config_flags == ["--log-format-file", "json"]
+
+
+def test_commands_starting_together_parse_once_and_readers_see_a_whole_manifest(tmp_path, monkeypatch):
+    """ensure_dbt_manifest on a project changed since its manifest, called by two commands at
+    once while a third process keeps loading the manifest (as the definitions do): dbt parses
+    once, and every read is a whole manifest (dbt writes its artifacts in place; they are
+    renamed into target/ from a folder of their own)."""
+    import json
+    import os
+    import shutil
+    import threading
+
+    from analytics import settings
+    from orchestration import dbt as dbt_module
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(settings.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(settings, "DBT_PROJECT_DIR", project)
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.delenv("DBT_LOG_PATH", raising=False)
+    dbt_module.ensure_dbt_manifest()  # no manifest yet: parses
+    manifest = project / "target" / "manifest.json"
+    assert json.loads(manifest.read_text())["nodes"]
+    dbt_module.ensure_dbt_manifest()  # up to date: does not parse
+    # the project changed after its manifest was written
+    model = project / "models" / "marts" / "fct_org_daily.sql"
+    stale = model.stat().st_mtime - 60
+    os.utime(manifest, (stale, stale))
+
+    stop = threading.Event()
+    reads: list[bool] = []
+
+    def load_manifest_repeatedly() -> None:
+        while not stop.is_set():
+            try:
+                reads.append(bool(json.loads(manifest.read_text())["nodes"]))
+            except ValueError:
+                reads.append(False)
+
+    reader = threading.Thread(target=load_manifest_repeatedly)
+    reader.start()
+    try:
+        commands = [threading.Thread(target=dbt_module.ensure_dbt_manifest) for _ in range(2)]
+        for command in commands:
+            command.start()
+        for command in commands:
+            command.join()
+    finally:
+        stop.set()
+        reader.join()
+    assert reads and all(reads), f"{reads.count(False)} of {len(reads)} reads were not a whole manifest"
+    assert manifest.stat().st_mtime > model.stat().st_mtime
+    log = (project / "logs" / "dbt.log").read_text()
+    assert log.count("Running with dbt=") == 2  # the first parse, then one for both commands
+    assert not list((project / "target").glob(".parse-*"))

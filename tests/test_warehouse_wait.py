@@ -63,7 +63,7 @@ def test_run_waits_for_a_reader_then_fails_in_one_line(env, captures_landing):
     duckdb.connect(str(warehouse)).close()
     holder = hold(warehouse)
     try:
-        env = {**env, "ANALYTICS_WAREHOUSE_WAIT_S": "20"}
+        env = {**env, "ANALYTICS_WAREHOUSE_WAIT_S": "8"}
         status, seconds, lines = run_watching(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
     finally:
         holder.kill()
@@ -73,7 +73,7 @@ def test_run_waits_for_a_reader_then_fails_in_one_line(env, captures_landing):
     assert at < 5, f"said after {at:.1f}s"
     assert str(warehouse) in line and f"PID {holder.pid}" in line
     assert status != 0
-    assert 20 <= seconds < 60
+    assert 8 <= seconds < 60
     last = lines[-1][1]
     assert last.startswith("analytics: error: ") and str(warehouse) in last
     assert "ANALYTICS_WAREHOUSE_WAIT_S" in last

@@ -36,7 +36,7 @@ SPARK_TEST_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:Reserved
 # when the last module ends: started last, the Spark modules (alphabetically late, and pytest-
 # xdist's default order is by number of tests) left one worker running alone at the end.
 # Started longest first, the two workers finish close together: replaying four suite runs'
-# times, 24 to 64 s earlier each (their order is --no-loadscope-reorder, pyproject.toml).
+# times, 24 to 64 s earlier each (pyproject.toml's --no-loadscope-reorder keeps this order).
 # Modules not listed follow in their usual order; a stale figure costs only balance.
 MODULE_SECONDS = {
     "test_spark_engine.py": 220, "test_timezone.py": 216, "test_hostile_pipeline.py": 148,

@@ -85,6 +85,8 @@ def ensure_dbt_manifest() -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not _dbt_sources_newer_than(manifest):  # parsed by the process this one waited for
             return
+        for left in target.glob(".parse-*"):  # by a parse that was killed: none runs now
+            shutil.rmtree(left, ignore_errors=True)
         scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
         try:
             completed = subprocess.run(

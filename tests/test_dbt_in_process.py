@@ -210,7 +210,8 @@ def test_commands_starting_together_parse_once_and_readers_see_a_whole_manifest(
     manifest = project / "target" / "manifest.json"
     assert json.loads(manifest.read_text())["nodes"]
     dbt_module.ensure_dbt_manifest()  # up to date: does not parse
-    # the project changed after its manifest was written
+    # the project changed after its manifest was written, and a killed parse left its folder
+    (project / "target" / ".parse-killed").mkdir()
     model = project / "models" / "marts" / "fct_org_daily.sql"
     stale = model.stat().st_mtime - 60
     os.utime(manifest, (stale, stale))

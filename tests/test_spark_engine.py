@@ -167,6 +167,8 @@ def test_spark_raw_layer_is_parquet_per_day_and_reruns_write_nothing(both_engine
     days = sorted(p.name for p in (raw / "otlp_metric_points").iterdir())
     assert days[0] == "usage_date=2026-10-29" and days[-1] == "usage_date=2026-11-24"
     assert (raw / "roster" / "data_0.parquet").is_file()
+    # Hive's folder for downloaded resources is in the warehouse, not a new one in /tmp a run
+    assert (Path(spark["ANALYTICS_SPARK_WAREHOUSE"]) / "hive_resources").is_dir()
     assert (raw / "admin_api_usage" / "usage_date=2026-10-29").is_dir()
     # every raw row is in the Parquet layer, once
     for table in ("otlp_metric_points", "otlp_log_records", "admin_api_usage"):

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
+import io
+import json
+import locale
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from analytics.report.warehouse import MARTS
+from tests.preloaded_cli import HEADER
 
 # Definitions loaded in this process (in-process materializations of fixed 2025-2026 days)
 # need partitions that reach back that far; without the setting they start at the first day
@@ -88,10 +97,75 @@ def env(tmp_path: Path) -> dict[str, str]:
     return values
 
 
+# Commands run in a child of tests/preloaded_cli.py, which has imported Dagster and dbt once
+# (about 3 s of CPU a pipeline run); ANALYTICS_TESTS_PRELOAD=0 starts each as a new process.
+PRELOAD = os.environ.get("ANALYTICS_TESTS_PRELOAD", "1") != "0"
+_preload_server: dict[str, Path] = {}
+
+
+def _preloaded_cli_socket() -> Path:
+    """The socket of this test process's preloaded `analytics`, started on first use and
+    stopped when the test process ends (the server also ends when its parent is gone)."""
+    if "socket" not in _preload_server:
+        folder = Path(tempfile.mkdtemp(prefix="analytics-cli-"))
+        path = folder / "cli.sock"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.preloaded_cli", str(path)],
+            cwd=PROJECT_ROOT, env={**inherited_environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while not path.exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the preloaded analytics did not start (exit {server.poll()})")
+            time.sleep(0.05)
+
+        def stop() -> None:
+            server.terminate()
+            server.wait(timeout=30)
+            shutil.rmtree(folder, ignore_errors=True)
+
+        atexit.register(stop)
+        _preload_server["socket"] = path
+    return _preload_server["socket"]
+
+
+def _run_preloaded(argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    """subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout), with the
+    command forked from the preloaded server."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        open(os.devnull, "rb") as null,
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock,
+    ):
+        sock.connect(str(_preloaded_cli_socket()))
+        payload = json.dumps({"argv": argv, "env": env, "cwd": os.getcwd()}).encode()
+        socket.send_fds(sock, [HEADER.pack(len(payload)) + payload], [null.fileno(), out.fileno(), err.fileno()])
+        sock.settimeout(timeout)
+        answers = sock.makefile("r")
+        pid = int(answers.readline().split()[1])
+        try:
+            ended = answers.readline()
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            raise subprocess.TimeoutExpired(argv, timeout) from None
+        if not ended.startswith("exit "):
+            raise RuntimeError(f"the preloaded analytics lost `{' '.join(argv[1:])}`")
+
+        def text(file) -> str:
+            file.seek(0)
+            return io.TextIOWrapper(io.BytesIO(file.read()), encoding=locale.getpreferredencoding(False)).read()
+
+        return subprocess.CompletedProcess(argv, int(ended.split()[1]), text(out), text(err))
+
+
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    completed = subprocess.run(
-        [str(ANALYTICS), *args], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    argv = [str(ANALYTICS), *args]
+    if PRELOAD:
+        completed = _run_preloaded(argv, env, timeout=600)
+    else:
+        completed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"analytics {' '.join(args)} exited {completed.returncode}\n"

@@ -1,0 +1,151 @@
+"""The `analytics` command for the tests, in a process forked from one that has imported the
+libraries a pipeline run needs.
+
+Every `analytics run` starts Python and imports Dagster, dagster-dbt and dbt before its work:
+about 3 s of CPU each, and the suite runs about a hundred of them on two cores. This server
+imports those libraries once (only those: nothing of the project, whose settings are read from
+the environment when its modules load) and forks a child per command. The child takes the
+command's environment, working folder, arguments and standard streams, then runs the console
+script's own entry point (`analytics_cli.main:entry`), so what the command does, prints and
+exits with is the command's. Libraries that start threads when imported (polars, pyarrow) are
+not preloaded: a forked child has only the thread that forked.
+
+Tests that signal, time or watch the process itself start the real console script.
+
+Protocol, one connection per command: the client sends a 4-byte length and a JSON request
+({"argv", "env", "cwd"}) with three file descriptors (stdin, stdout, stderr) attached to the
+first message; the server answers "pid <n>" when the child exists and "exit <code>" when it
+ends (a negative code is the signal that ended it, as in subprocess).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+from pathlib import Path
+
+# what a pipeline run imports that starts no thread (checked in test_preloaded_cli), by weight:
+# dbt and dagster-dbt, Dagster and its SQLite storages (SQLAlchemy, Alembic), the page's plotly
+PRELOADED = (
+    "dagster", "dagster_dbt", "dagster_duckdb", "dbt.cli.main", "dbt.task.build", "dbt.adapters.duckdb",
+    "duckdb", "dagster._core.storage.event_log", "dagster._core.storage.runs",
+    "dagster._core.storage.schedules", "alembic.command", "sqlalchemy", "tomlkit", "plotly", "fsspec",
+    "upath", "babel.dates", "sqlparse",
+)
+HEADER = struct.Struct("!I")
+
+
+def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+        more = conn.recv(1 << 20)
+        if not more:
+            raise ConnectionError("request cut short")
+        data += more
+    return json.loads(data[HEADER.size:HEADER.size + HEADER.unpack_from(data)[0]]), fds
+
+
+def _child(request: dict, fds: list[int]) -> None:
+    """Become the command (never returns)."""
+    code = 1
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.argv = list(request["argv"])
+        # as for a console script: its own folder first on the path, not this server's
+        sys.path[0] = str(Path(request["argv"][0]).parent)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        from analytics_cli.main import entry
+
+        entry()
+        code = 0
+    except SystemExit as exit_:
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
+        else:
+            print(exit_.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # noqa: BLE001 (what the interpreter does with an uncaught exception)
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        # the interpreter's exit: threads that are not daemons, exit handlers, the streams
+        import atexit
+        import threading
+
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+def serve(path: str) -> None:
+    for name in PRELOADED:
+        importlib.import_module(name)
+    parent = os.getppid()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path + ".new")
+    listener.listen(16)
+    os.rename(path + ".new", path)  # the socket's name appears once it accepts
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    children: dict[int, socket.socket] = {}
+    while os.getppid() == parent:
+        for _ in selector.select(timeout=0.05):
+            conn, _ = listener.accept()
+            try:
+                request, fds = _read_request(conn)
+            except (OSError, ValueError, ConnectionError):
+                conn.close()
+                continue
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                conn.close()
+                _child(request, fds)
+            for fd in fds:
+                os.close(fd)
+            children[pid] = conn
+            try:
+                conn.sendall(f"pid {pid}\n".encode())
+            except OSError:
+                pass
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None:
+                try:
+                    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                except OSError:
+                    pass
+                conn.close()
+    # the test process is gone: so is what it started
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

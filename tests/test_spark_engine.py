@@ -3,16 +3,21 @@ Parquet tables in the Spark warehouse equal the DuckDB marts row for row.
 
 Landing data: the six real client captures (2026-11-24) plus a small generated organization
 (6 members, 2026-10-29 .. 2026-11-02, with a roster and Admin API pages), so the roster's
-identity split, the Admin API models and a month boundary run on Spark too. Spark builds the
-range in two runs that overlap on 2026-11-01, so its partition overwrite (the incremental
-strategy on Spark) must replace days and months, not add to them. Slow: each Spark run starts
-a JVM and runs about 170 dbt nodes (about a minute each on 2 cores).
+identity split, the Admin API models and a month boundary run on Spark too, and the hand-worked
+records of a session across Los Angeles' 25-hour day (2026-11-01, from test_timezone). Both
+engines build Los Angeles calendar days (ANALYTICS_TIMEZONE), so the comparison covers the
+zone's days and the switch from daylight saving time (the 23-hour day's dates on Spark are
+checked by test_timezone's macro test). Spark builds the range in two runs that overlap on
+2026-11-01, so its partition overwrite (the incremental strategy on Spark) must replace days
+and months, not add to them. Slow: each Spark run starts a JVM and runs about 170 dbt nodes
+(about a minute each on 2 cores).
 """
 
 from __future__ import annotations
 
 import math
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,11 +25,20 @@ import pytest
 
 from analytics.report.warehouse import MARTS
 from tests.conftest import CAPTURES, SPARK_TEST_JAVA_OPTIONS, inherited_environ, query, run_cli
+from tests.otlp_variants import write_lines
+from tests.test_timezone import LA, fixed_records
 
 pytestmark = pytest.mark.slow
 
 GENERATED_START = "2026-10-29"
+# the generated organization's first UTC morning is still 2026-10-28 in Los Angeles
+FIRST_LOCAL_DAY = "2026-10-28"
 SPEND_TOLERANCE = 1e-6
+
+
+def _utc_day(body: dict) -> str:
+    nanos = body["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["sum"]["dataPoints"][0]["timeUnixNano"]
+    return str(datetime.fromtimestamp(int(nanos) // 10**9, UTC).date())
 
 
 def _mart_rows(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[tuple]:
@@ -75,8 +89,12 @@ def both_engines(tmp_path_factory):
             "ANALYTICS_LANDING_DIR": str(landing),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "ANALYTICS_SPARK_JAVA_OPTIONS": SPARK_TEST_JAVA_OPTIONS,
+            "ANALYTICS_TIMEZONE": LA,
         }
     )
+    # carol's session across the 25-hour day (test_timezone's November records)
+    november = [r for r in fixed_records() if "2026-11" in _utc_day(r)]
+    write_lines(landing / "otlp" / "fixed" / "metrics.jsonl", november)
     generated = root / "generated"
     run_cli(
         base,
@@ -111,7 +129,7 @@ def both_engines(tmp_path_factory):
         "ANALYTICS_SPARK_WAREHOUSE": str(root / "spark-warehouse"),
     }
     first = run_cli(
-        spark, "run", "--engine", "spark", "--start", GENERATED_START, "--end", "2026-11-01"
+        spark, "run", "--engine", "spark", "--start", FIRST_LOCAL_DAY, "--end", "2026-11-01"
     )
     second = run_cli(
         spark, "run", "--engine", "spark", "--start", "2026-11-01", "--end", "2026-11-24"
@@ -157,6 +175,17 @@ def test_spark_marts_give_the_hand_checked_capture_numbers(both_engines):
         con.close()
     assert row[:1] and row[0][:6] == (6, 6, 28, 4, 7, 2)
     assert math.isclose(row[0][6], 0.61955625, abs_tol=SPEND_TOLERANCE)
+    assert "(days are America/Los_Angeles calendar days)" in second.stdout
+    # carol's session across the 25-hour day, worked out in test_timezone: 4 + 6 lines on
+    # 11-01 (00:30 PDT and 23:30 PST), 1 on 11-02 (00:30 PST); a session on each day
+    warehouse = Path(spark["ANALYTICS_SPARK_WAREHOUSE"])
+    carol = duckdb.sql(
+        f"select cast(a.usage_date as date), a.sessions, a.lines_added "
+        f"from {_spark_relation(warehouse, 'fct_daily_activity')} a "
+        f"join {_spark_relation(warehouse, 'dim_members')} m using (member_key) "
+        "where m.display_name = 'carol@example.com' order by 1"
+    ).fetchall()
+    assert carol == [(date(2026, 11, 1), 1, 10), (date(2026, 11, 2), 1, 1)]
     assert "marts: Parquet tables in the Spark warehouse" in second.stdout
     assert "2026-11-24: 6 active user(s), 6 session(s), 28 lines accepted" in second.stdout
 

@@ -27,7 +27,6 @@ from analytics.dates import local_date_of_nanos, today_in
 from orchestration.defs.schedules import scheduled_window
 
 from .conftest import (
-    ANALYTICS,
     CAPTURE_RUNS,
     CAPTURES,
     PROJECT_ROOT,
@@ -412,34 +411,3 @@ def test_dates_keep_whole_seconds():
     assert timedelta(hours=23) == (
         datetime(2026, 3, 9, tzinfo=tz).astimezone(UTC) - datetime(2026, 3, 8, tzinfo=tz).astimezone(UTC)
     )
-
-
-@pytest.mark.slow
-def test_spark_engine_builds_the_same_los_angeles_days(tmp_path, env):
-    """`analytics run --engine spark` in Los Angeles over the 23-hour day: the Parquet marts
-    hold the hand-worked days the DuckDB engine gives."""
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime")
-    pytest.importorskip("pyspark")
-    build_fixed_landing(tmp_path / "landing")
-    spark_warehouse = tmp_path / "spark-warehouse"
-    spark = {**env, "ANALYTICS_TIMEZONE": LA, "ANALYTICS_SPARK_WAREHOUSE": str(spark_warehouse),
-             "ANALYTICS_SPARK_JAVA_OPTIONS": SPARK_TEST_JAVA_OPTIONS}
-    # a Spark run takes minutes on a busy machine: a longer timeout than run_cli's
-    done = subprocess.run(
-        [str(ANALYTICS), "run", "--engine", "spark", "--start", "2026-03-06", "--end", "2026-03-12"],
-        env=spark, capture_output=True, text=True, timeout=1800, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "(days are America/Los_Angeles calendar days)" in done.stdout
-    glob = spark_warehouse / "marts.db" / "fct_org_daily" / "**" / "*.parquet"
-    rows = duckdb.connect().execute(
-        "select cast(usage_date as date), daily_active_users, sessions, lines_added, spend_usd "
-        f"from read_parquet('{glob}', hive_partitioning = true) order by 1"
-    ).fetchall()
-    got = {row[0]: (row[1], row[2], row[3], round(row[4], 6)) for row in rows}
-    want = {d: v for d, v in EXPECTED_DAYS[LA].items() if d.month == 3}
-    assert got.keys() == want.keys()
-    for day, (dau, sessions, lines, spend) in want.items():
-        assert got[day][:3] == (dau, sessions, lines), (day, got[day])
-        assert got[day][3] == pytest.approx(spend, abs=1e-9), day

@@ -62,8 +62,9 @@ def test_every_dbt_unit_test_passes(tmp_path):
 
 
 def test_column_values_reports_each_broken_rule_by_column(tmp_path):
-    """The generic test that holds each model's not_null, accepted_range and accepted_values
-    rules (tests/generic/column_values.sql) finds exactly the offending rows, rule by rule."""
+    """The generic test that holds each model's not_null, accepted_range, accepted_values and
+    unique rules (tests/generic/column_values.sql) finds exactly the offending rows, rule by
+    rule."""
     warehouse = tmp_path / "rules.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute(
@@ -72,14 +73,18 @@ def test_column_values_reports_each_broken_rule_by_column(tmp_path):
         "(null, 0.5, 'api', 'x'), "  # a NULL in a not_null column
         "(2, 1.5, 'api', null), "  # above the range (its NULL is not the not_null column's)
         "(3, -0.1, 'bot', 'x'), "  # below the range, a value not accepted
-        "(4, null, null, 'x')"  # NULLs pass the range and the accepted values
+        "(4, null, null, 'x'), "  # NULLs pass the range and the accepted values
+        "(4, 0.2, 'api', 'y'), "  # id 4 twice; (id, label) (4, 'x') once
+        "(5, null, null, 'x')"  # (kind, label) (NULL, 'x') twice: NULLs compared as values
         ") as v(id, rate, kind, label)"
     )
     con.close()
     env = _dbt_env(tmp_path, warehouse)
+    # (kind, label): ('api', 'x') and (NULL, 'x') twice each
     call = (
         "{{ test_column_values(model='t', not_null=['id', 'label'], "
-        "ranges={'rate': {'min_value': 0, 'max_value': 1}}, accepted_values={'kind': ['api']}) }}"
+        "ranges={'rate': {'min_value': 0, 'max_value': 1}}, accepted_values={'kind': ['api']}, "
+        "unique=['id', ['kind', 'label'], ['id', 'label']]) }}"
     )
     compiled = _dbt(env, "compile", "--quiet", "--inline", call)
     assert compiled.returncode == 0, compiled.stdout[-3000:]
@@ -95,6 +100,9 @@ def test_column_values_reports_each_broken_rule_by_column(tmp_path):
             ("accepted_range", "rate", "1.5"),
             ("accepted_range", "rate", "-0.1"),
             ("accepted_values", "kind", "bot"),
+            ("unique", "id", "4"),
+            ("unique", "kind, label", "api, x"),
+            ("unique", "kind, label", "NULL, x"),
         ],
         key=str,
     )

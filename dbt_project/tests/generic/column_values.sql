@@ -6,12 +6,16 @@
     - ranges: {column: {min_value: x, max_value: y}}: every non-NULL value lies in [x, y],
       either bound optional (accepted_range);
     - accepted_values: {column: [value, ...]}: every non-NULL value is one of them
-      (dbt's accepted_values).
+      (dbt's accepted_values);
+    - unique: [key, ...]: no two rows share a key, a column or a list of columns (the model's
+      grain), NULLs compared as values: dbt's unique on a column (which leaves NULLs out; every
+      such column here is also not_null) and unique_combination_of_columns on a list.
 
-    A failing row names the rule, the column and the offending value (NULL for not_null), so the
-    failure says which assertion broke; the failure count is the number of offending rows per
-    rule (a row with NULLs counts once, whichever columns are NULL). -#}
-{% test column_values(model, not_null=[], ranges={}, accepted_values={}) %}
+    A failing row names the rule, the column and the offending value (NULL for not_null; for
+    unique, the duplicated key's values), so the failure says which assertion broke; the failure
+    count is the number of offending rows per rule (a row with NULLs counts once, whichever
+    columns are NULL; a key counts once, however many rows share it). -#}
+{% test column_values(model, not_null=[], ranges={}, accepted_values={}, unique=[]) %}
 {%- set checks = [] -%}
 {%- if not_null -%}
     {%- set any_null = [] -%}
@@ -29,10 +33,26 @@
     {%- for value in values -%}{%- do listed.append("'" ~ value ~ "'") -%}{%- endfor -%}
     {%- do checks.append(('accepted_values', column, column, column ~ ' is not null and ' ~ column ~ ' not in (' ~ (listed | join(', ')) ~ ')')) -%}
 {%- endfor -%}
+{%- set keys = [] -%}
+{%- for key in unique -%}
+    {%- set columns = [key] if key is string else key -%}
+    {%- set shown = [] -%}
+    {%- for column in columns -%}
+        {%- do shown.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), 'NULL')") -%}
+    {%- endfor -%}
+    {%- do keys.append((columns | join(', '), "concat_ws(', ', " ~ (shown | join(', ')) ~ ")")) -%}
+{%- endfor -%}
 {%- for rule, column_name, value, condition in checks %}
 select '{{ rule }}' as rule, '{{ column_name }}' as column_name, cast({{ value }} as {{ dbt.type_string() }}) as value
 from {{ model }}
 where {{ condition }}
+{% if not loop.last or keys %}union all{% endif %}
+{%- endfor %}
+{%- for columns, value in keys %}
+select 'unique' as rule, '{{ columns }}' as column_name, {{ value }} as value
+from {{ model }}
+group by {{ columns }}
+having count(*) > 1
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
 {% endtest %}

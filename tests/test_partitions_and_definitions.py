@@ -90,7 +90,8 @@ def test_dbt_tests_are_asset_checks(defs):
     checks = {key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
     assert "marts/fct_org_daily:assert_org_daily_equals_sum_of_members" in checks
     assert "marts/fct_tool_decisions:assert_rejected_suggestions_add_no_lines" in checks
-    assert "marts/fct_org_daily:unique_fct_org_daily_usage_date" in checks
+    assert "marts/fct_org_daily:column_values_fct_org_daily" in checks
+    assert "marts/fct_daily_spend:relationships_fct_daily_spend_member_key__member_key__ref_dim_members_" in checks
     assert "otlp/landed_files:every_line_accounted_for" in checks
 
 
@@ -116,7 +117,7 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
         "print(sorted(k.to_user_string() for k in staging.parent_keys))\n"
         "print(sorted(k.to_user_string() for k in parquet.parent_keys))\n"
         "print(sorted(k.to_user_string() for k in roster.parent_keys))\n"
-        "print(len(graph.asset_check_keys) > 70, parquet.partitions_def is None)\n"
+        "print(len(graph.asset_check_keys) > 45, parquet.partitions_def is None)\n"
     )
     env = dict(
         os.environ,
@@ -143,12 +144,13 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
 def test_every_asset_check_says_what_it_asserts(defs):
     specs = [spec for asset in defs.assets if isinstance(asset, dg.AssetsDefinition)
              for spec in asset.check_specs]
-    assert len(specs) > 70  # 73 dbt tests (a model's column rules in one) and the ingestion checks
+    assert len(specs) > 45  # 46 dbt tests (a model's column rules and grain in one) and the ingestion checks
     assert [s.key.to_user_string() for s in specs if not (s.description or "").strip()] == []
     by_key = {s.key.to_user_string(): s.description for s in specs}
-    assert by_key["marts/fct_org_daily:unique_fct_org_daily_usage_date"].startswith("dbt test unique on")
-    # a model's column rules, in one check that names each
+    # a model's column rules and grain, in one check that names each
+    assert "unique=['usage_date']" in by_key["marts/fct_org_daily:column_values_fct_org_daily"]
     rules = by_key["marts/fct_daily_activity:column_values_fct_daily_activity"]
+    assert "unique=[['usage_date', 'member_key']]" in rules
     assert "not_null=['usage_date', 'member_key']" in rules
     assert "'accept_rate': {'max_value': 1, 'min_value': 0}" in rules and "'source': ['otlp', 'admin_api']" in rules
     # a singular test is described by the comment that opens its SQL

@@ -41,20 +41,21 @@ SPARK_TEST_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:Reserved
 
 
 # Seconds each of the slowest test modules took in a suite run on 2 cores (the sum of its tests'
-# times, at 89cccf3). The suite runs a module per worker at a time (--dist loadfile), so it ends
-# when the last module ends: started last, the Spark modules (alphabetically late, and pytest-
-# xdist's default order is by number of tests) left one worker running alone at the end.
-# Started longest first, the two workers finish close together: replaying four suite runs'
-# times, 24 to 64 s earlier each (pyproject.toml's --no-loadscope-reorder keeps this order).
-# Modules not listed follow in their usual order; a stale figure costs only balance.
+# times, the mean of two runs at aa1e3d1). The suite runs a module per worker at a time (--dist
+# loadfile), so it ends when the last module ends: started last, the Spark modules
+# (alphabetically late, and pytest-xdist's default order is by number of tests) left one worker
+# running alone at the end. Started longest first, the two workers finish close together:
+# replaying four suite runs' times, 24 to 64 s earlier each (pyproject.toml's
+# --no-loadscope-reorder keeps this order). Modules not listed follow in their usual order; a
+# stale figure costs only balance.
 MODULE_SECONDS = {
-    "test_spark_engine.py": 220, "test_timezone.py": 216, "test_hostile_pipeline.py": 148,
-    "test_reliability.py": 123, "test_pipeline_end_to_end.py": 120, "test_serving.py": 113,
-    "test_dbt_in_process.py": 82, "test_budgets.py": 81, "test_collect.py": 75,
-    "test_bench_smoke.py": 75, "test_privacy.py": 56, "test_report.py": 54,
-    "test_warehouse_wait.py": 51, "test_sample_org.py": 45, "test_output_safety.py": 44,
-    "test_teams.py": 37, "test_sql_lint.py": 37, "test_generate.py": 35,
-    "test_dagster_postgres.py": 35, "test_real_client.py": 33,
+    "test_spark_engine.py": 248, "test_hostile_pipeline.py": 145, "test_timezone.py": 140,
+    "test_reliability.py": 110, "test_bench_smoke.py": 105, "test_dbt_in_process.py": 104,
+    "test_serving.py": 91, "test_pipeline_end_to_end.py": 89, "test_budgets.py": 67,
+    "test_report.py": 56, "test_privacy.py": 52, "test_collect.py": 46,
+    "test_dagster_postgres.py": 41, "test_sql_lint.py": 40, "test_teams.py": 37,
+    "test_real_client.py": 37, "test_warehouse_wait.py": 37, "test_output_safety.py": 35,
+    "test_generate.py": 31, "test_sample_org.py": 24,
 }
 
 

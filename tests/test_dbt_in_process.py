@@ -104,9 +104,12 @@ def test_in_process_dbt_gives_what_the_dbt_subprocess_gives(built, monkeypatch):
     # the one mart, a materialization per day of the range, with its row count and columns
     assert [key for key, _, _ in materialized] == ["marts/fct_daily_spend"] * days
     assert all({"dagster/row_count", "dagster/column_schema"} <= set(keys) for _, _, keys in materialized)
-    # and exactly its four tests, all passed (dbt also runs a test of fct_daily_activity that
-    # reads it, which Dagster records as an observation, not as one of this mart's checks)
-    assert len(checks) == 4 and all(passed for _, passed, _ in checks)
+    # and exactly its three tests (its column rules and grain, its members, spend never
+    # negative), all passed (dbt also runs a test of fct_daily_activity that reads it, which
+    # Dagster records as an observation, not as one of this mart's checks)
+    assert sorted(name for name, _, _ in checks) == [
+        "assert_spend_never_negative", "column_values_fct_daily_spend", RELATIONSHIP]
+    assert all(passed for _, passed, _ in checks)
     assert RELATIONSHIP in {name for name, _, _ in checks}
 
     # a failing test (error severity): dim_members emptied, so no member_key is a member

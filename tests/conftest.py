@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import io
 import json
 import locale
@@ -101,34 +102,32 @@ def env(tmp_path: Path) -> dict[str, str]:
 # Commands run in a child of tests/preloaded_cli.py, which has imported Dagster and dbt once
 # (about 3 s of CPU a pipeline run); ANALYTICS_TESTS_PRELOAD=0 starts each as a new process.
 PRELOAD = os.environ.get("ANALYTICS_TESTS_PRELOAD", "1") != "0"
-_preload_server: dict[str, Path] = {}
 
 
+@functools.cache
 def _preloaded_cli_socket() -> Path:
     """The socket of this test process's preloaded `analytics`, started on first use and
     stopped when the test process ends (the server also ends when its parent is gone)."""
-    if "socket" not in _preload_server:
-        folder = Path(tempfile.mkdtemp(prefix="analytics-cli-"))
-        path = folder / "cli.sock"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.preloaded_cli", str(path)],
-            cwd=PROJECT_ROOT, env={**inherited_environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while not path.exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the preloaded analytics did not start (exit {server.poll()})")
-            time.sleep(0.05)
+    folder = Path(tempfile.mkdtemp(prefix="analytics-cli-"))
+    path = folder / "cli.sock"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.preloaded_cli", str(path)],
+        cwd=PROJECT_ROOT, env={**inherited_environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not path.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the preloaded analytics did not start (exit {server.poll()})")
+        time.sleep(0.05)
 
-        def stop() -> None:
-            server.terminate()
-            server.wait(timeout=30)
-            shutil.rmtree(folder, ignore_errors=True)
+    def stop() -> None:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
 
-        atexit.register(stop)
-        _preload_server["socket"] = path
-    return _preload_server["socket"]
+    atexit.register(stop)
+    return path
 
 
 def _run_preloaded(argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -26,7 +26,7 @@ import pytest
 from analytics.report.warehouse import MARTS
 from tests.conftest import CAPTURES, SPARK_TEST_JAVA_OPTIONS, inherited_environ, query, run_cli
 from tests.otlp_variants import write_lines
-from tests.test_timezone import LA, fixed_records
+from tests.test_timezone import LA, carol_records
 
 pytestmark = pytest.mark.slow
 
@@ -34,11 +34,6 @@ GENERATED_START = "2026-10-29"
 # the generated organization's first UTC morning is still 2026-10-28 in Los Angeles
 FIRST_LOCAL_DAY = "2026-10-28"
 SPEND_TOLERANCE = 1e-6
-
-
-def _utc_day(body: dict) -> str:
-    nanos = body["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["sum"]["dataPoints"][0]["timeUnixNano"]
-    return str(datetime.fromtimestamp(int(nanos) // 10**9, UTC).date())
 
 
 def _mart_rows(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[tuple]:
@@ -92,9 +87,8 @@ def both_engines(tmp_path_factory):
             "ANALYTICS_TIMEZONE": LA,
         }
     )
-    # carol's session across the 25-hour day (test_timezone's November records)
-    november = [r for r in fixed_records() if "2026-11" in _utc_day(r)]
-    write_lines(landing / "otlp" / "fixed" / "metrics.jsonl", november)
+    # carol's session across the 25-hour day, from test_timezone
+    write_lines(landing / "otlp" / "fixed" / "metrics.jsonl", carol_records())
     generated = root / "generated"
     run_cli(
         base,

@@ -98,6 +98,13 @@ def fixed_records() -> list[dict]:
         *_work("2026-03-10 15:30", "erin@example.com", "tk-s1", 2, 0.20),
         # frank: UTC 03-11 16:00 is Tokyo 03-12 01:00 (LA 03-11 09:00)
         *_work("2026-03-11 16:00", "frank@example.com", "tk-s2", 5, 0.50),
+        *carol_records(),
+    ]
+
+
+def carol_records() -> list[dict]:
+    """A session across Los Angeles' 25-hour day (also built on Spark, in test_spark_engine)."""
+    return [
         # carol on 11-01, the 25-hour day (07:00 UTC 11-01 to 08:00 UTC 11-02): 07:30 UTC 11-01
         # is LA 00:30 PDT (a fixed UTC-8 says 10-31), 07:30 UTC 11-02 is LA 11-01 23:30 PST (a
         # fixed UTC-7 says 11-02), 08:30 UTC 11-02 is LA 11-02 00:30

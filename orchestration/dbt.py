@@ -138,11 +138,15 @@ def dbt_target_dir() -> Path:
 
 def kept_parse_file() -> Path:
     """Where the last dbt command's parse is kept for the next one of the same dbt target
-    (profile output): a command on DuckDB and one on Spark parse for different profiles, and
-    `dbt parse` (the Dagster manifest, ensure_dbt_manifest) writes target's own
-    partial_parse.msgpack, so sharing one file made each of them parse the project whole
-    again whenever the other had run last."""
-    return dbt_target_dir() / f"partial_parse.{settings.dbt_target()}.msgpack"
+    (profile output) and warehouse name. A command on DuckDB and one on Spark parse for
+    different profiles, and `dbt parse` (the Dagster manifest, ensure_dbt_manifest) writes
+    target's own partial_parse.msgpack, so sharing one file made each of them parse the project
+    whole again whenever the other had run last. The same holds for two warehouses of different
+    names (dbt-duckdb names every model's database after the file): each name keeps its own
+    parse, so commands on `warehouse.duckdb` and on `other.duckdb` in turn do not parse the
+    whole project every time (about 3 s each; the test suite's warehouses did)."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", settings.warehouse_path().stem)[:64]
+    return dbt_target_dir() / f"partial_parse.{settings.dbt_target()}.{name}.msgpack"
 
 
 def new_invocation_dir(context: dg.AssetExecutionContext) -> Path:

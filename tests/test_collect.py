@@ -436,7 +436,7 @@ def test_killed_halfway_and_restarted_the_marts_equal_those_of_the_same_bodies_r
                             "(select count(*) from raw.otlp_log_records)")
 
     from_files = dict(env, ANALYTICS_LANDING_DIR=str(tmp_path / "files"),
-                      ANALYTICS_WAREHOUSE=str(tmp_path / "files.duckdb"),
+                      ANALYTICS_WAREHOUSE=str(tmp_path / "from_files" / "warehouse.duckdb"),
                       DAGSTER_HOME=str(tmp_path / "dagster_files"))
     shutil.copytree(CAPTURES, tmp_path / "files" / "otlp", ignore=shutil.ignore_patterns("*.md"))
     run_cli(from_files, "run")

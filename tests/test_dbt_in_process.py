@@ -137,8 +137,8 @@ def _dbt_event_names(log) -> set[str]:
 
 
 def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeypatch):
-    """dbt's parse is kept from one run to the next of the same dbt target, whatever the
-    warehouse's folder (orchestration/patches.py, 4; orchestration/dbt.py, kept_parse_file): a
+    """dbt's parse is kept from one run to the next of the same dbt target and warehouse
+    name, whatever the warehouse's folder (orchestration/patches.py, 4; orchestration/dbt.py, kept_parse_file): a
     run on a second warehouse does not parse the project again. Its own target folder
     (DBT_TARGET_PATH), so that no other test's run comes between the two."""
     import shutil
@@ -164,15 +164,18 @@ def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeyp
     assert "UnableToPartialParse" in _dbt_event_names(first)
     assert "PartialParsingEnabled" in _dbt_event_names(second)
     assert "UnableToPartialParse" not in _dbt_event_names(second)
-    assert (target / "partial_parse.duckdb.msgpack").is_file()
+    assert (target / "partial_parse.duckdb.warehouse.msgpack").is_file()
 
-    # each dbt target keeps its own parse: Spark's profile is another one
+    # each dbt target keeps its own parse (Spark's profile is another one), and so does each
+    # warehouse name (every model's database is the file's name)
     from orchestration.dbt import kept_parse_file
 
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
-    monkeypatch.setenv("ANALYTICS_ENGINE", "spark")
     monkeypatch.delenv("ANALYTICS_DBT_TARGET", raising=False)
-    assert kept_parse_file() == target / "partial_parse.spark.msgpack"
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", str(tmp_path / "Other Marts.duckdb"))
+    assert kept_parse_file() == target / "partial_parse.duckdb.Other_Marts.msgpack"
+    monkeypatch.setenv("ANALYTICS_ENGINE", "spark")
+    assert kept_parse_file() == target / "partial_parse.spark.Other_Marts.msgpack"
 
 
 def test_dbt_writes_its_debug_log_only_when_asked(monkeypatch):

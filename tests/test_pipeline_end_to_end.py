@@ -190,7 +190,7 @@ def test_a_cumulative_series_across_midnight_gives_the_same_increments_day_by_da
     assert rows[1][4] == pytest.approx(0.1053318 - 0.083274, abs=1e-12)
     assert [r[5] for r in rows] == [1, 1]  # the session crosses midnight: it counts on both days
 
-    range_env = dict(env, ANALYTICS_WAREHOUSE=str(tmp_path / "range.duckdb"),
+    range_env = dict(env, ANALYTICS_WAREHOUSE=str(tmp_path / "range" / "warehouse.duckdb"),
                      DAGSTER_HOME=str(tmp_path / "range_home"))
     run_cli(range_env, "run", "--start", "2026-11-24", "--end", "2026-11-25")
     assert mart_snapshot(range_env) == day_by_day

@@ -106,10 +106,10 @@ def test_pseudonymized_runs_show_no_identity_anywhere(env, tmp_path):
             assert KEY.encode() not in path.read_bytes(), path
 
     # a second run from scratch with the same key gives the same pseudonyms
-    again = dict(private, ANALYTICS_WAREHOUSE=str(tmp_path / "again.duckdb"),
+    again = dict(private, ANALYTICS_WAREHOUSE=str(tmp_path / "again" / "warehouse.duckdb"),
                  DAGSTER_HOME=str(tmp_path / "again_home"))
     run_cli(again, "run")
-    assert pseudonyms(tmp_path / "again.duckdb") == names
+    assert pseudonyms(tmp_path / "again" / "warehouse.duckdb") == names
 
 
     # deleting the person on request (pseudonyms now off): raw rows, roster line, budget; their

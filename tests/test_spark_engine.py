@@ -111,7 +111,7 @@ def both_engines(tmp_path_factory):
 
     duck = {
         **base,
-        "ANALYTICS_WAREHOUSE": str(root / "duck.duckdb"),
+        "ANALYTICS_WAREHOUSE": str(root / "duck" / "warehouse.duckdb"),
         "DAGSTER_HOME": str(root / "duck_home"),
     }
     run_cli(duck, "run")

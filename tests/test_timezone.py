@@ -249,7 +249,7 @@ def test_hand_worked_days_in_los_angeles_and_tokyo(tmp_path, env):
     assert totals(la) == before
 
     # Tokyo, in its own warehouse
-    tokyo = {**env, "ANALYTICS_TIMEZONE": TOKYO, "ANALYTICS_WAREHOUSE": str(tmp_path / "tokyo.duckdb"),
+    tokyo = {**env, "ANALYTICS_TIMEZONE": TOKYO, "ANALYTICS_WAREHOUSE": str(tmp_path / "tokyo" / "warehouse.duckdb"),
              "DAGSTER_HOME": str(tmp_path / "tokyo_home")}
     run_cli(tokyo, "run", "--start", "2026-03-07", "--end", "2026-03-12")
     assert_days(tokyo, TOKYO)

@@ -24,6 +24,7 @@ def test_the_daily_runs_state_is_put_back_as_it_was(tmp_path):
     the warehouse, its WAL and the Dagster instance, not the landing folder."""
     spec = importlib.util.spec_from_file_location("bench_run", PROJECT_ROOT / "bench" / "run.py")
     bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = bench  # its dataclasses look their module up
     spec.loader.exec_module(bench)
     root, saved = tmp_path / "daily-short", tmp_path / "saved"
     (root / "dagster_home" / "history").mkdir(parents=True)

@@ -183,7 +183,7 @@ def run_pipeline(
     log_file = log_dir / "analytics-run.log"
     job = defs.resolve_job_def(JOB_NAME)
     run_state.forget()
-    with log_file.open("w") as log, contextlib.redirect_stdout(log):
+    with log_file.open("w") as log, contextlib.redirect_stdout(log), progress.also_to(log):
         result = job.execute_in_process(
             instance=dagster_instance(),
             tags=partition_range_tags(start, end),

@@ -210,7 +210,10 @@ def save_state(root: Path, saved: Path) -> None:
 
 def restore_state(saved: Path, root: Path) -> None:
     for path in _state_files(root):
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     for path in saved.iterdir():
         copy = shutil.copytree if path.is_dir() else shutil.copy2
         copy(path, root / path.name)

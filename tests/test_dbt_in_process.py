@@ -138,9 +138,9 @@ def _dbt_event_names(log) -> set[str]:
 
 def test_a_run_on_a_warehouse_at_another_path_keeps_dbts_parse(tmp_path, monkeypatch):
     """dbt's parse is kept from one run to the next of the same dbt target and warehouse
-    name, whatever the warehouse's folder (orchestration/patches.py, 4; orchestration/dbt.py, kept_parse_file): a
-    run on a second warehouse does not parse the project again. Its own target folder
-    (DBT_TARGET_PATH), so that no other test's run comes between the two."""
+    name, whatever the warehouse's folder (orchestration/patches.py, 4; orchestration/dbt.py,
+    kept_parse_file): a run on a second warehouse does not parse the project again. Its own
+    target folder (DBT_TARGET_PATH), so that no other test's run comes between the two."""
     import shutil
 
     from tests.conftest import CAPTURES, inherited_environ

@@ -93,7 +93,8 @@ def test_six_captures_give_the_hand_computed_numbers_and_a_rerun_changes_nothing
     second = run_cli(env, "run", "--start", "2026-11-24", "--end", "2026-11-24")
     assert "loaded: 0 new file(s)" in second.stdout
     assert mart_snapshot(env) == before
-    # the run's log says what each step did, dbt having had nothing to build (it was empty)
+    # the run's log says what each step did, dbt having had nothing new to build (such a
+    # run's log used to be empty: it held only dbt's output)
     log = (Path(env["DAGSTER_HOME"]) / "logs" / "analytics-run.log").read_text()
     assert "  ingest: 0 new or changed file(s) of 12," in log
     assert "  dbt: 2026-11-24 .. 2026-11-25 (exclusive) is up to date, nothing new since it was built" in log

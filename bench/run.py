@@ -193,41 +193,50 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict) ->
     }
 
 
-def _state_files(root: Path) -> list[Path]:
-    """What a run changes in a pipeline folder: the warehouse (with its WAL) and the Dagster
+def state_paths(env: dict[str, str]) -> list[Path]:
+    """What a run changes, from its environment: the warehouse (with its WAL) and the Dagster
     instance; the landing folder is the input."""
-    return [path for path in (root / "warehouse.duckdb", root / "warehouse.duckdb.wal", root / "dagster_home")
-            if path.exists()]
+    warehouse = Path(env["ANALYTICS_WAREHOUSE"])
+    return [warehouse, warehouse.with_name(warehouse.name + ".wal"), Path(env["DAGSTER_HOME"])]
 
 
-def save_state(root: Path, saved: Path) -> None:
+def save_state(paths: list[Path], saved: Path) -> None:
     shutil.rmtree(saved, ignore_errors=True)
     saved.mkdir(parents=True)
-    for path in _state_files(root):
-        copy = shutil.copytree if path.is_dir() else shutil.copy2
-        copy(path, saved / path.name)
+    for path in paths:
+        if path.exists():
+            _copy(path, saved / path.name)
 
 
-def restore_state(saved: Path, root: Path) -> None:
-    for path in _state_files(root):
+def restore_state(saved: Path, paths: list[Path]) -> None:
+    """`paths` as save_state found them: each removed, and put back from `saved` if it was there."""
+    for path in paths:
         if path.is_dir():
             shutil.rmtree(path)
-        else:
+        elif path.exists():
             path.unlink()
-    for path in saved.iterdir():
-        copy = shutil.copytree if path.is_dir() else shutil.copy2
-        copy(path, root / path.name)
+        if (saved / path.name).exists():
+            _copy(saved / path.name, path)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy2(source, target)
 
 
 def repeated_daily_run(env: dict[str, str], root: Path, window: tuple[date, date], repeats: int) -> list[float]:
-    """Seconds of the same scheduled run `repeats` times, each from the state before the first."""
+    """Seconds of the same scheduled run `repeats` times, each from the state before the first
+    and after the disk has the writes of what came before (the history load, the copy back)."""
     saved = root.with_name(root.name + "-before-daily")
-    save_state(root, saved)
+    paths = state_paths(env)
+    save_state(paths, saved)
     seconds = []
     for attempt in range(repeats):
         if attempt:
-            restore_state(saved, root)
-            subprocess.run(["sync"], check=False)  # the copy's writes are not the run's
+            restore_state(saved, paths)
+        os.sync()
         seconds.append(analytics_run(env, *window).seconds)
     shutil.rmtree(saved, ignore_errors=True)
     return seconds
@@ -252,7 +261,6 @@ def daily_runs(work: Path, members: int, history: int, start: date, figures: dic
         landing_with_days(generated, landing, history_days)
         load = analytics_run(env, history_days[0], history_days[-1])
         landing_with_days(generated, landing, [new_day])
-        subprocess.run(["sync"], check=False)  # the history load's writes are not the daily run's
         seconds = repeated_daily_run(env, root, window, repeats)
         results[label] = {"history_days": len(history_days), "initial_load_s": load.seconds,
                           "initial_load_peak_rss_mb": load.peak_rss_mb,

@@ -27,17 +27,18 @@ def test_the_daily_runs_state_is_put_back_as_it_was(tmp_path):
     sys.modules["bench_run"] = bench  # its dataclasses look their module up
     spec.loader.exec_module(bench)
     root, saved = tmp_path / "daily-short", tmp_path / "saved"
+    paths = bench.state_paths(bench.pipeline_env(root, root / "landing"))
     (root / "dagster_home" / "history").mkdir(parents=True)
     (root / "landing").mkdir()
     (root / "warehouse.duckdb").write_bytes(b"before")
     (root / "dagster_home" / "history" / "runs.db").write_bytes(b"one run")
-    bench.save_state(root, saved)
+    bench.save_state(paths, saved)
     # what a daily run changes
     (root / "warehouse.duckdb").write_bytes(b"after the daily run")
     (root / "warehouse.duckdb.wal").write_bytes(b"wal")
     (root / "dagster_home" / "history" / "second.db").write_bytes(b"another run")
     (root / "landing" / "new-day.jsonl").write_bytes(b"{}")
-    bench.restore_state(saved, root)
+    bench.restore_state(saved, paths)
     assert (root / "warehouse.duckdb").read_bytes() == b"before"
     assert not (root / "warehouse.duckdb.wal").exists()
     assert sorted(p.name for p in (root / "dagster_home" / "history").iterdir()) == ["runs.db"]

@@ -5,8 +5,8 @@ the same results, the same failure; and the DuckDB file closed behind it.
 One pipeline run over the six captures builds the warehouse; then one mart, fct_daily_spend, is
 materialized on its own over the captures' days, once in process and once by dagster-dbt's
 `DbtCliResource` (which starts `dbt` as a subprocess). With dim_members emptied, its
-relationships test (every member_key of fct_daily_spend is a member) fails, an error: the run
-fails on it, in both ways, after the model was built.
+column rules fail on their relationships rule (every member_key of fct_daily_spend is a
+member), an error: the run fails on it, in both ways, after the model was built.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dagster_dbt import DbtCliResource
 from tests.conftest import run_cli
 
 SPEND = dg.AssetKey(["marts", "fct_daily_spend"])
-RELATIONSHIP = "relationships_fct_daily_spend_member_key__member_key__ref_dim_members_"
+COLUMN_RULES = "column_values_fct_daily_spend"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,8 @@ def materialize_spend(warehouse: str, first: date, last: date, in_process: bool,
             for event in result.get_asset_materialization_events()
         )
         checks = sorted(
-            (evaluation.check_name, evaluation.passed, evaluation.severity.value)
+            (evaluation.check_name, evaluation.passed, evaluation.severity.value,
+             getattr(evaluation.metadata.get("dagster_dbt/failed_row_count"), "value", None))
             for evaluation in (
                 event.event_specific_data for event in result.all_events
                 if event.event_type_value == "ASSET_CHECK_EVALUATION"
@@ -104,12 +105,18 @@ def test_in_process_dbt_gives_what_the_dbt_subprocess_gives(built, monkeypatch):
     # the one mart, a materialization per day of the range, with its row count and columns
     assert [key for key, _, _ in materialized] == ["marts/fct_daily_spend"] * days
     assert all({"dagster/row_count", "dagster/column_schema"} <= set(keys) for _, _, keys in materialized)
-    # and exactly its three tests (its column rules and grain, its members, spend never
-    # negative), all passed (dbt also runs a test of fct_daily_activity that reads it, which
-    # Dagster records as an observation, not as one of this mart's checks)
-    assert sorted(name for name, _, _ in checks) == [
-        "assert_spend_never_negative", "column_values_fct_daily_spend", RELATIONSHIP]
-    assert all(passed for _, passed, _ in checks)
+    # and exactly its two tests (its column rules, grain and members; spend never negative),
+    # all passed (dbt also runs a test of fct_daily_activity that reads it, which Dagster
+    # records as an observation, not as one of this mart's checks)
+    assert sorted(name for name, _, _, _ in checks) == ["assert_spend_never_negative", COLUMN_RULES]
+    assert all(passed for _, passed, _, _ in checks)
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        (rows,) = con.execute(
+            "select count(*) from marts.fct_daily_spend where usage_date between ? and ?", [first, last]
+        ).fetchone()
+    finally:
+        con.close()
 
     # a failing test (error severity): dim_members emptied, so no member_key is a member
     con = duckdb.connect(warehouse)
@@ -123,11 +130,13 @@ def test_in_process_dbt_gives_what_the_dbt_subprocess_gives(built, monkeypatch):
     materialized, checks, error = in_process
     # the model was built before its test failed: its days are still materialized
     assert [key for key, _, _ in materialized] == ["marts/fct_daily_spend"] * days
-    failed = [(name, severity) for name, passed, severity in checks if not passed]
-    assert failed == [(RELATIONSHIP, "ERROR")]
+    # every row of the range breaks the relationships rule, and only that rule: one failing
+    # row each (the other rules still hold)
+    failed = [(name, severity, count) for name, passed, severity, count in checks if not passed]
+    assert rows > 0 and failed == [(COLUMN_RULES, "ERROR", rows)]
     # both errors carry dbt's own line naming the failed test, which the CLI prints
     for message in (in_process[2], subprocess[2]):
-        assert f"Failure in test {RELATIONSHIP}" in message
+        assert f"Failure in test {COLUMN_RULES}" in message
 
 
 def _dbt_event_names(log) -> set[str]:

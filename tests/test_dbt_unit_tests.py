@@ -62,9 +62,9 @@ def test_every_dbt_unit_test_passes(tmp_path):
 
 
 def test_column_values_reports_each_broken_rule_by_column(tmp_path):
-    """The generic test that holds each model's not_null, accepted_range, accepted_values and
-    unique rules (tests/generic/column_values.sql) finds exactly the offending rows, rule by
-    rule."""
+    """The generic test that holds each model's not_null, accepted_range, accepted_values,
+    relationships and unique rules (tests/generic/column_values.sql) finds exactly the offending
+    rows, rule by rule."""
     warehouse = tmp_path / "rules.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute(
@@ -78,12 +78,15 @@ def test_column_values_reports_each_broken_rule_by_column(tmp_path):
         "(5, null, null, 'x')"  # (kind, label) (NULL, 'x') twice: NULLs compared as values
         ") as v(id, rate, kind, label)"
     )
+    # the parent of `id`: 1 to 3, and a NULL, which must not hide the others (as in `not in`)
+    con.execute("create table p as select * from (values (1), (2), (3), (null)) as v(pid)")
     con.close()
     env = _dbt_env(tmp_path, warehouse)
     # (kind, label): ('api', 'x') and (NULL, 'x') twice each
     call = (
         "{{ test_column_values(model='t', not_null=['id', 'label'], "
         "ranges={'rate': {'min_value': 0, 'max_value': 1}}, accepted_values={'kind': ['api']}, "
+        "relationships={'id': {'to': 'p', 'field': 'pid'}}, "
         "unique=['id', ['kind', 'label'], ['id', 'label']]) }}"
     )
     compiled = _dbt(env, "compile", "--quiet", "--inline", call)
@@ -100,6 +103,10 @@ def test_column_values_reports_each_broken_rule_by_column(tmp_path):
             ("accepted_range", "rate", "1.5"),
             ("accepted_range", "rate", "-0.1"),
             ("accepted_values", "kind", "bot"),
+            # ids 4, 4 and 5 are not in p (a NULL id is not checked, as in dbt's test)
+            ("relationships", "id", "4"),
+            ("relationships", "id", "4"),
+            ("relationships", "id", "5"),
             ("unique", "id", "4"),
             ("unique", "kind, label", "api, x"),
             ("unique", "kind, label", "NULL, x"),

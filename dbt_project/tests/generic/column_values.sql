@@ -7,6 +7,9 @@
       either bound optional (accepted_range);
     - accepted_values: {column: [value, ...]}: every non-NULL value is one of them
       (dbt's accepted_values);
+    - relationships: {column: {to: ref('parent'), field: parent_column}}: every non-NULL value
+      is a value of the parent's column (dbt's relationships; the parent is read whole, the
+      model as the test's `where` says, as dbt's test does);
     - unique: [key, ...]: no two rows share a key, a column or a list of columns (the model's
       grain), NULLs compared as values: dbt's unique on a column (which leaves NULLs out; every
       such column here is also not_null) and unique_combination_of_columns on a list.
@@ -15,7 +18,7 @@
     unique, the duplicated key's values), so the failure says which assertion broke; the failure
     count is the number of offending rows per rule (a row with NULLs counts once, whichever
     columns are NULL; a key counts once, however many rows share it). -#}
-{% test column_values(model, not_null=[], ranges={}, accepted_values={}, unique=[]) %}
+{% test column_values(model, not_null=[], ranges={}, accepted_values={}, relationships={}, unique=[]) %}
 {%- set checks = [] -%}
 {%- if not_null -%}
     {%- set any_null = [] -%}
@@ -32,6 +35,10 @@
     {%- set listed = [] -%}
     {%- for value in values -%}{%- do listed.append("'" ~ value ~ "'") -%}{%- endfor -%}
     {%- do checks.append(('accepted_values', column, column, column ~ ' is not null and ' ~ column ~ ' not in (' ~ (listed | join(', ')) ~ ')')) -%}
+{%- endfor -%}
+{%- for column, parent in relationships.items() -%}
+    {%- do checks.append(('relationships', column, column, column ~ ' is not null and ' ~ column ~ ' not in (select '
+        ~ parent['field'] ~ ' from ' ~ parent['to'] ~ ' where ' ~ parent['field'] ~ ' is not null)')) -%}
 {%- endfor -%}
 {%- set keys = [] -%}
 {%- for key in unique -%}

@@ -1,9 +1,10 @@
 """Benchmark: the pipeline against the limit of the machine, and the cost of a daily run as
-history grows. Prints a table of figures and writes them to bench/RESULTS.md.
+history grows. Prints a table of figures and writes it to bench/latest.md (--out);
+bench/RESULTS.md keeps the history by hand.
 
     python -m uv run python bench/run.py            # the full benchmark (about 30-60 min)
     python -m uv run python bench/run.py --skip-big # without the 1,000 x 365 run
-    python -m uv run python bench/run.py --smoke    # tiny sizes, no long history: what the tests run
+    python -m uv run python bench/run.py --smoke    # tiny sizes, no long history, no warm-up: what the tests run
 
 Every figure comes from real `analytics run` processes (Dagster + dbt + DuckDB) on data made
 by the sample-organization generator, measured in this one run on this machine:
@@ -382,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="analytics-bench-"))
     figures: dict = {"date": today.isoformat()}
     try:
-        warm_up(work, today - timedelta(days=2))
+        if not args.smoke:  # its figures are not results: no need to flatten one-off costs
+            warm_up(work, today - timedelta(days=2))
         full_run(work, args.members, args.days, today - timedelta(days=2 * args.days + 1), figures)
         daily_runs(work, args.history_members, args.history_days,
                    today - timedelta(days=args.history_days + 2), figures, long_history=not args.smoke,

@@ -146,7 +146,14 @@ def test_spark_engine_lineage_goes_through_the_parquet_raw_layer(tmp_path):
 def test_every_asset_check_says_what_it_asserts(defs):
     specs = [spec for asset in defs.assets if isinstance(asset, dg.AssetsDefinition)
              for spec in asset.check_specs]
-    assert len(specs) > 40  # 39 dbt tests (a model's column rules, grain and relationships in one) and the ingestion checks
+    assert len(specs) > 40  # 38 dbt tests (a model's column rules, grain and relationships in one) and the ingestion checks
+    # every dbt test of the project's parse is one of them
+    import json
+
+    from orchestration.dbt import dbt_project
+
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text())["nodes"].values()
+    assert {n["name"] for n in nodes if n["resource_type"] == "test"} <= {s.name for s in specs}
     assert [s.key.to_user_string() for s in specs if not (s.description or "").strip()] == []
     by_key = {s.key.to_user_string(): s.description for s in specs}
     # a model's column rules and grain, in one check that names each

@@ -9,8 +9,8 @@ engines build Los Angeles calendar days (ANALYTICS_TIMEZONE), so the comparison 
 zone's days and the switch from daylight saving time (the 23-hour day's dates on Spark are
 checked by test_timezone's macro test). Spark builds the range in two runs that overlap on
 2026-11-01, so its partition overwrite (the incremental strategy on Spark) must replace days
-and months, not add to them. Slow: each Spark run starts a JVM and runs about 170 dbt nodes
-(about a minute each on 2 cores).
+and months, not add to them. Slow: each Spark run starts a JVM and runs 72 dbt nodes (about
+a minute each on 2 cores, with the tests' Spark settings: conftest.SPARK_TEST_JAVA_OPTIONS).
 """
 
 from __future__ import annotations

@@ -88,9 +88,13 @@ def ensure_dbt_manifest() -> None:
         for left in target.glob(".parse-*"):  # by a parse that was killed: none runs now
             shutil.rmtree(left, ignore_errors=True)
         scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+        # the profile's own default target, named: a build passes --target, and dbt keeps a
+        # parse for a command with the same target flag only (orchestration/dbt_parse.py)
+        profile_target = os.environ.get("ANALYTICS_DBT_TARGET") or "duckdb"
         try:
             completed = subprocess.run(
-                [dbt_executable(), "parse", "--quiet", "--profiles-dir", ".", "--target-path", str(scratch)],
+                [sys.executable, "-m", "orchestration.dbt_parse", "parse", "--quiet", "--profiles-dir", ".",
+                 "--target", profile_target, "--target-path", str(scratch)],
                 cwd=settings.DBT_PROJECT_DIR,
                 capture_output=True,
                 text=True,

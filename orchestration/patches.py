@@ -32,7 +32,9 @@ tests/test_patches.py that fails loudly when an upgrade changes the code it reli
    and the path is used only to connect. Without the patch, each warehouse at a new path, and
    each command after one on another warehouse (two of the test suite's runs at once), parsed
    the whole project again: about 3 s of a 7 s dbt command on a day's data. dbt has no setting
-   for which connection details its parse depends on.
+   for which connection details its parse depends on. The `dbt parse` that ensure_dbt_manifest
+   runs applies it too (orchestration/dbt_parse.py), so that the first build after it reads
+   its parse back.
 """
 
 from __future__ import annotations

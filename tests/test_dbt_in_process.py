@@ -202,6 +202,39 @@ def test_dbt_writes_its_debug_log_only_when_asked(monkeypatch):
     assert resources().resources["dbt"].global_config_flags == ["--log-format-file", "json"]
 
 
+def _assert_an_in_process_command_keeps_the_parse(project, warehouse, monkeypatch) -> None:
+    """The parse ensure_dbt_manifest leaves (target/partial_parse.msgpack, the one a run's first
+    dbt command starts from) passes the state check of an in-process command with the build's
+    flags, on a warehouse of the same name at another path: dbt reads it back instead of
+    parsing the project again (orchestration/dbt_parse.py)."""
+    import contextlib
+    import shutil
+
+    from dbt.adapters.factory import reset_adapters
+    from dbt.cli.main import dbtRunner
+
+    from analytics import settings
+    from orchestration.patches import keep_partial_parse_across_warehouse_paths
+
+    keep_partial_parse_across_warehouse_paths()
+    scratch = warehouse.parent / "target"
+    scratch.mkdir(parents=True)
+    shutil.copyfile(project / "target" / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
+    monkeypatch.setenv("ANALYTICS_WAREHOUSE", str(warehouse))
+    events: list[str] = []
+    with contextlib.chdir(project):
+        try:
+            result = dbtRunner(callbacks=[lambda event: events.append(event.info.name)]).invoke(
+                ["ls", "--quiet", "--profiles-dir", ".", "--target", settings.dbt_target(),
+                 "--target-path", str(scratch), "--log-path", str(scratch)]
+            )
+        finally:
+            reset_adapters()
+    assert result.success, result.exception
+    assert "UnableToPartialParse" not in events
+    assert "PartialParsingEnabled" in events or "PartialParsingSkipParsing" in events, events[:20]
+
+
 def test_commands_starting_together_parse_once_and_readers_see_a_whole_manifest(tmp_path, monkeypatch):
     """ensure_dbt_manifest on a project changed since its manifest, called by two commands at
     once while a third process keeps loading the manifest (as the definitions do): dbt parses
@@ -223,6 +256,7 @@ def test_commands_starting_together_parse_once_and_readers_see_a_whole_manifest(
     dbt_module.ensure_dbt_manifest()  # no manifest yet: parses
     manifest = project / "target" / "manifest.json"
     assert json.loads(manifest.read_text())["nodes"]
+    _assert_an_in_process_command_keeps_the_parse(project, tmp_path / "other" / "warehouse.duckdb", monkeypatch)
     dbt_module.ensure_dbt_manifest()  # up to date: does not parse
     # the project changed after its manifest was written, and a killed parse left its folder
     (project / "target" / ".parse-killed").mkdir()

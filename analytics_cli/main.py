@@ -224,12 +224,21 @@ def _collector_command(address: str) -> list[str]:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    import signal
+
     from analytics.collect import CollectConfigError, serve
 
     try:
-        return serve(args.host, args.port)
+        code = serve(args.host, args.port)
     except CollectConfigError as exc:
         raise UsageError(str(exc)) from None
+    # Stopped cleanly: a further SIGTERM or SIGINT while the process exits changes nothing.
+    # Python puts the default handlers back while its interpreter shuts down, so a second
+    # SIGTERM arriving then (a supervisor's, or a test's) ended a clean stop with -15; a signal
+    # set to be ignored stays ignored to the end.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    return code
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

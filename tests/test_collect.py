@@ -395,6 +395,19 @@ def test_sigterm_finishes_the_request_in_flight(receiver_env, tmp_path):
     assert landed_lines(tmp_path / "landing") == [json.dumps(json.loads(body.json), separators=(",", ":")).encode()]
 
 
+def test_signals_that_keep_coming_after_a_clean_stop_change_nothing(receiver_env):
+    """A supervisor that sends SIGTERM again, and again, while the receiver drains and exits:
+    the exit is still the clean stop's 0 (Python puts the default handlers back while its
+    interpreter shuts down; a SIGTERM then ended a clean stop with -15)."""
+    with Receiver(receiver_env) as receiver:
+        deadline = time.monotonic() + 30
+        while receiver.process.poll() is None and time.monotonic() < deadline:
+            receiver.process.send_signal(signal.SIGTERM)
+            time.sleep(0.002)
+        assert receiver.stop() == 0
+    assert "collect: stopped, every acknowledged request is on disk" in receiver.output
+
+
 def test_killed_halfway_and_restarted_the_marts_equal_those_of_the_same_bodies_read_from_files(
     receiver_env, tmp_path, env
 ):

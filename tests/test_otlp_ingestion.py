@@ -193,6 +193,66 @@ def test_malformed_lines_and_records_are_quarantined_with_reasons(con, tmp_path)
     assert rows(con, "select count(*) from raw.quarantine where excerpt is not null") == [(0,)]
 
 
+def test_records_are_numbered_in_the_order_of_the_body(con, tmp_path):
+    """record_index counts a line's records resource by resource, scope by scope, metric by
+    metric, and a metric's gauge, histogram, then sum points; every kind and level is used
+    here, and the numbers of the quarantined records (no value) are worked out by hand."""
+    landing = tmp_path / "landing"
+    ok = {"attributes": [], "timeUnixNano": TIME, "asDouble": 1}
+    ok_histogram = {"attributes": [], "timeUnixNano": TIME, "sum": 1}
+    bad = {"attributes": [], "timeUnixNano": TIME}
+
+    def metric(name, gauge=None, histogram=None, total=None):
+        found = {"name": name}
+        if gauge is not None:
+            found["gauge"] = {"dataPoints": gauge}
+        if histogram is not None:
+            found["histogram"] = {"aggregationTemporality": 2, "dataPoints": histogram}
+        if total is not None:
+            found["sum"] = {"aggregationTemporality": 1, "isMonotonic": True, "dataPoints": total}
+        return found
+
+    metrics = {"resourceMetrics": [
+        {"resource": {"attributes": []}, "scopeMetrics": [
+            # 1, 2 (bad) gauge; 3 histogram; 4 sum | 5 (bad) histogram
+            {"metrics": [metric("a", gauge=[ok, bad], histogram=[ok_histogram], total=[ok]),
+                         metric("b", histogram=[bad])]},
+            {"metrics": []},
+            # 6 sum, 7 (bad) sum
+            {"metrics": [metric("c", total=[ok, bad])]},
+        ]},
+        {"resource": {"attributes": []}, "scopeMetrics": [
+            # 8 (bad) sum, 9 sum
+            {"metrics": [metric("d", total=[bad, ok])]},
+        ]},
+    ]}
+
+    def record(time=TIME):
+        return {"timeUnixNano": time, "body": {"stringValue": "claude_code.user_prompt"}}
+
+    logs = {"resourceLogs": [
+        {"scopeLogs": [{"logRecords": [record(), record(None)]},  # 1, 2 (bad)
+                       {"logRecords": [record(None)]}]},  # 3 (bad)
+        {"scopeLogs": [{"logRecords": []}, {"logRecords": [record(), record(None)]}]},  # 4, 5 (bad)
+    ]}
+    write_lines(landing / "otlp" / "a.jsonl", [metrics, logs])
+    summary = load_landing_dir(con, landing)
+    assert summary.metric_points == 5 and summary.log_records == 2
+    assert rows(con, "select source_line, record_index, reason from raw.quarantine order by 1, 2") == [
+        (1, 2, "data_point_without_value"),
+        (1, 5, "data_point_without_value"),
+        (1, 7, "data_point_without_value"),
+        (1, 8, "data_point_without_value"),
+        (2, 2, "log_record_without_time"),
+        (2, 3, "log_record_without_time"),
+        (2, 5, "log_record_without_time"),
+    ]
+    assert rows(con, "select record_index, metric_name, metric_type from raw.otlp_metric_points order by 1") == [
+        (1, "a", "gauge"), (3, "a", "histogram"), (4, "a", "sum"), (6, "c", "sum"), (9, "d", "sum"),
+    ]
+    assert rows(con, "select record_index from raw.otlp_log_records order by 1") == [(1,), (4,)]
+
+
 def test_a_truncated_gzip_file_keeps_what_was_readable(con, tmp_path):
     landing = tmp_path / "landing"
     line = json.dumps(metric_line([{"attributes": [], "timeUnixNano": TIME, "asDouble": 1}])).encode()

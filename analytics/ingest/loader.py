@@ -216,6 +216,28 @@ left join raw.landed_files f on f.source_file = h.source_file and f.generation =
 """
 
 
+# Record batches of this many rows let DuckDB scan a registered table on every core.
+SCAN_BATCH_ROWS = 256
+
+
+def _scannable(table: pa.Table) -> pa.Table:
+    return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_BATCH_ROWS), table.schema)
+
+
+def classify_lines(con, chunk: pa.Table) -> None:
+    """Parse and classify a chunk of framed lines (otlp_sql.CLASSIFY_LINES_SQL) into `_lines`.
+
+    `_lines` is registered Arrow, not a temp table: a temp table of fewer rows than a DuckDB row
+    group (122,880) is scanned by one thread, so every query that reads it would run on one
+    core; and writing the parsed bodies into a table cost more than handing them over as Arrow
+    (measured: the parse 5.0 s against 3.2 s, the two explodes 9.0 s against 6.8 s, on 60 days
+    of 200 members)."""
+    con.register("_batch_lines", _scannable(chunk))
+    lines = con.sql(otlp_sql.CLASSIFY_LINES_SQL).to_arrow_table()
+    con.unregister("_batch_lines")
+    con.register("_lines", _scannable(lines))
+
+
 def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
     names = [p.landed.relative_path for p in batch]
     stats: dict[str, FileStats] = {}
@@ -245,10 +267,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
         con.execute(STORED_QUARANTINE_SQL)
         insert_quarantine = otlp_sql.insert_quarantine_sql(settings.quarantine_rows_per_file())
         for chunk in read_ahead(iter_line_chunks([p.landed for p in batch], stats)):
-            # Small record batches let DuckDB parse the JSON on every core.
-            con.register("_batch_lines", pa.Table.from_batches(chunk.to_batches(max_chunksize=256)))
-            con.execute(otlp_sql.CLASSIFY_LINES_SQL)
-            con.unregister("_batch_lines")
+            classify_lines(con, chunk)
             con.execute(otlp_sql.EXPLODE_METRICS_SQL)
             con.execute(otlp_sql.EXPLODE_LOGS_SQL)
             con.execute(otlp_sql.INSERT_POINTS_SQL)
@@ -256,6 +275,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             con.execute(insert_quarantine)
             con.execute(STORED_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
+            con.unregister("_lines")
             failpoint("ingest.mid_batch")
         con.execute(
             "create or replace temp table _batch_hashes (source_file varchar, generation integer, "

@@ -145,9 +145,9 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
 
 # Input: `_batch_lines(source_file, line_no, raw, line_bytes, read_reason, read_detail,
 # read_hash)`, the non-blank lines framed and repaired in Python (landing_files.py); a line
-# with read_reason set has no bytes (too long, or the unreadable rest of a file).
+# with read_reason set has no bytes (too long, or the unreadable rest of a file). A query,
+# whose result the loader registers as `_lines` (loader.classify_lines).
 CLASSIFY_LINES_SQL = f"""
-create or replace temp table _lines as
 -- the text is not copied on: an MD5 and the length identify a line in quarantine
 select * exclude (text, read_hash), coalesce(read_hash, md5(text)) as line_hash
 from (
@@ -179,17 +179,40 @@ from parsed
 )
 """
 
-def _resource_and_scope_ctes(resource_list: str, scope_list: str, scope_alias: str) -> str:
-    """The CTEs `resources` .. `scopes` shared by both signals: each resource of a body (`ri`),
-    its attributes as a map (`rm`) and as JSON (`res_json`), built once per resource rather than
-    per record, and each of its scopes (`si`) as `scope_alias`. Reads CTE `bodies` (column b)."""
+# Records are numbered in the order of their line's body (record_index, 1-based): resource by
+# resource, scope by scope, metric by metric, and within a metric its gauge, histogram, then sum
+# points. Each level knows from its parent's list how many records come before it, so the
+# number is a sum of list lengths, not a window over the rows (which sorted every record with
+# all it carries).
+def _metric_records(m: str) -> str:
+    """The number of points of metric `m` (all three kinds)."""
+    return (
+        f"coalesce(len({m}.gauge.dataPoints), 0) + coalesce(len({m}.histogram.dataPoints), 0) "
+        f"+ coalesce(len({m}.sum.dataPoints), 0)"
+    )
+
+
+METRIC_SCOPE_RECORDS = f"coalesce(list_sum(list_transform(s.metrics, lambda m: {_metric_records('m')})), 0)"
+LOG_SCOPE_RECORDS = "coalesce(len(s.logRecords), 0)"
+
+
+def _resource_and_scope_ctes(resource_list: str, scope_list: str, scope_alias: str, scope_records: str) -> str:
+    """The CTEs `resources` .. `scopes` shared by both signals: each resource of a body, its
+    attributes as a map (`rm`) and as JSON (`res_json`), built once per resource rather than
+    per record, and each of its scopes as `scope_alias`, with `before`: how many records of the
+    line come before the scope's first. `scope_records` counts the records of scope `s`.
+    Reads CTE `bodies` (column b)."""
     return f"""resources as (
-    select source_file, line_no,
-        generate_subscripts(b.{resource_list}, 1) as ri, unnest(b.{resource_list}) as r
+    select source_file, line_no, generate_subscripts(b.{resource_list}, 1) as ri,
+        unnest(b.{resource_list}) as r,
+        list_transform(b.{resource_list}, lambda r:
+            coalesce(list_sum(list_transform(r.{scope_list}, lambda s: {scope_records})), 0))
+            as resource_records
     from bodies
 ),
 resource_sorted as (
-    select source_file, line_no, ri, r.{scope_list} as scope_list,
+    select source_file, line_no, r.{scope_list} as scope_list,
+        coalesce(list_sum(resource_records[1:ri - 1]), 0) as before,
         otlp_sorted_entries(r.resource.attributes) as res_sorted
     from resources
 ),
@@ -198,11 +221,15 @@ resource_unique as (
     from resource_sorted
 ),
 resource_attrs as (
-    select *, otlp_map_json(rm) as res_json from resource_unique
+    select *, otlp_map_json(rm) as res_json,
+        list_transform(scope_list, lambda s: {scope_records}) as scope_records
+    from resource_unique
 ),
 scopes as (
-    select source_file, line_no, ri, rm, res_json,
-        generate_subscripts(scope_list, 1) as si, unnest(scope_list) as {scope_alias}
+    select source_file, line_no, rm, res_json,
+        before + coalesce(list_sum(scope_records[1:generate_subscripts(scope_list, 1) - 1]), 0)
+            as before,
+        unnest(scope_list) as {scope_alias}
     from resource_attrs
 ),
 """
@@ -214,32 +241,49 @@ with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_metrics
 ),
-""" + _resource_and_scope_ctes("resourceMetrics", "scopeMetrics", "sm") + """metrics as (
-    select source_file, line_no, ri, si, rm, res_json, sm.scope as scope,
-        generate_subscripts(sm.metrics, 1) as mi, unnest(sm.metrics) as m
+""" + _resource_and_scope_ctes("resourceMetrics", "scopeMetrics", "sm", METRIC_SCOPE_RECORDS) + """\
+scope_metrics as (
+    select * exclude (sm), sm.scope as scope, sm.metrics as metric_list,
+        list_transform(sm.metrics, lambda m: """ + _metric_records("m") + """) as metric_records
     from scopes
 ),
+-- one row per metric with its name, unit and three point lists (not the metric whole: each of
+-- its points would carry all the others)
+metrics as materialized (
+    select * exclude (metric_list, metric_records, before, mi),
+        before + coalesce(list_sum(metric_records[1:mi - 1]), 0) as before
+    from (
+        select *, generate_subscripts(metric_list, 1) as mi, unnest(metric_list, max_depth := 2)
+        from scope_metrics
+    )
+),
 points as (
-    select *, 'sum' as metric_type, otlp_int(m.sum.aggregationTemporality) as temporality,
-        try_cast(m.sum.isMonotonic->>'$' as boolean) as monotonic,
-        generate_subscripts(m.sum.dataPoints, 1) as pi, unnest(m.sum.dataPoints) as p
-    from metrics
-    union all by name
-    select *, 'gauge' as metric_type, null::integer as temporality, null::boolean as monotonic,
-        generate_subscripts(m.gauge.dataPoints, 1) as pi, unnest(m.gauge.dataPoints) as p
-    from metrics
-    union all by name
-    select *, 'histogram' as metric_type, otlp_int(m.histogram.aggregationTemporality) as temporality,
+    select * exclude (sum, gauge, histogram), 'gauge' as metric_type, null::bigint as temporality,
         null::boolean as monotonic,
-        generate_subscripts(m.histogram.dataPoints, 1) as pi, unnest(m.histogram.dataPoints) as p
+        before + generate_subscripts(gauge.dataPoints, 1) as record_index,
+        unnest(gauge.dataPoints) as p
+    from metrics
+    union all by name
+    select * exclude (sum, gauge, histogram), 'histogram' as metric_type,
+        otlp_int(histogram.aggregationTemporality) as temporality, null::boolean as monotonic,
+        before + coalesce(len(gauge.dataPoints), 0) + generate_subscripts(histogram.dataPoints, 1)
+            as record_index,
+        unnest(histogram.dataPoints) as p
+    from metrics
+    union all by name
+    select * exclude (sum, gauge, histogram), 'sum' as metric_type,
+        otlp_int(sum.aggregationTemporality) as temporality,
+        try_cast(sum.isMonotonic->>'$' as boolean) as monotonic,
+        before + coalesce(len(gauge.dataPoints), 0) + coalesce(len(histogram.dataPoints), 0)
+            + generate_subscripts(sum.dataPoints, 1) as record_index,
+        unnest(sum.dataPoints) as p
     from metrics
 ),
 typed as (
     select
-        source_file, line_no,
-        row_number() over (partition by source_file, line_no order by ri, si, mi, metric_type, pi)::integer
-            as record_index,
-        rm, res_json, otlp_sorted_entries(p.attributes) as att_sorted, scope, m.name as metric_name, m.unit as metric_unit,
+        source_file, line_no, record_index::integer as record_index,
+        rm, res_json, otlp_sorted_entries(p.attributes) as att_sorted, scope,
+        name as metric_name, unit as metric_unit,
         metric_type, coalesce(try_cast(temporality as integer), 0) as temporality, monotonic,
         nullif(otlp_int(p.timeUnixNano), 0) as time_unix_nano,
         nullif(otlp_int(p.startTimeUnixNano), 0) as start_time_unix_nano,
@@ -271,15 +315,15 @@ with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_logs
 ),
-""" + _resource_and_scope_ctes("resourceLogs", "scopeLogs", "sl") + """records as (
-    select source_file, line_no, ri, si, rm, res_json, sl.scope as scope,
-        generate_subscripts(sl.logRecords, 1) as li, unnest(sl.logRecords) as r
+""" + _resource_and_scope_ctes("resourceLogs", "scopeLogs", "sl", LOG_SCOPE_RECORDS) + """records as (
+    select source_file, line_no, rm, res_json, sl.scope as scope,
+        before + generate_subscripts(sl.logRecords, 1) as record_index, unnest(sl.logRecords) as r
     from scopes
 ),
 typed as (
 select
     source_file, line_no,
-    row_number() over (partition by source_file, line_no order by ri, si, li)::integer as record_index,
+    record_index::integer as record_index,
     rm, res_json, otlp_sorted_entries(r.attributes) as att_sorted, scope,
     coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0))
         as time_unix_nano,

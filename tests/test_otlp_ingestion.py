@@ -251,6 +251,11 @@ def test_records_are_numbered_in_the_order_of_the_body(con, tmp_path):
         (1, "a", "gauge"), (3, "a", "histogram"), (4, "a", "sum"), (6, "c", "sum"), (9, "d", "sum"),
     ]
     assert rows(con, "select record_index from raw.otlp_log_records order by 1") == [(1,), (4,)]
+    # a bad record's row names its line by length and MD5, as a bad line's does
+    lines = (landing / "otlp" / "a.jsonl").read_bytes().splitlines()
+    assert rows(con, "select distinct source_line, line_bytes, line_hash from raw.quarantine order by 1") == [
+        (n, len(lines[n - 1]), hashlib.md5(lines[n - 1]).hexdigest()) for n in (1, 2)
+    ]
 
 
 def test_a_truncated_gzip_file_keeps_what_was_readable(con, tmp_path):

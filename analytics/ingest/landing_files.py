@@ -8,7 +8,9 @@ replaced by U+FFFD so the rest of the line still loads; a UTF-8 BOM at the start
 
 from __future__ import annotations
 
+import array
 import hashlib
+import itertools
 import json
 import queue
 import re
@@ -307,6 +309,24 @@ def repair_line(data: bytes) -> tuple[bytes, bool]:
     return (text.encode("utf-8"), True) if repaired else (data, False)
 
 
+def binary_array(values: list[bytes | None]) -> pa.Array:
+    """`values` as one Arrow binary array, None as null: joined once and cut at offsets, where
+    pa.array copies value by value (0.58 s against 0.09 s for 93 MB of lines)."""
+    validity = None
+    if any(value is None for value in values):
+        validity = pa.array([value is not None for value in values], pa.bool_()).buffers()[1]
+        values = [value or b"" for value in values]
+    data = b"".join(values)
+    large = len(data) >= 2**31  # beyond 32-bit offsets
+    offsets = array.array("q" if large else "i", [0])
+    offsets.extend(itertools.accumulate(map(len, values)))
+    return pa.Array.from_buffers(
+        pa.large_binary() if large else pa.binary(),
+        len(values),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
+    )
+
+
 @dataclass
 class _Chunk:
     names: list[str] = field(default_factory=list)
@@ -333,7 +353,7 @@ class _Chunk:
             {
                 "source_file": pa.array(self.names, pa.string()),
                 "line_no": pa.array(self.numbers, pa.int32()),
-                "raw": pa.array(self.texts, pa.binary()),
+                "raw": binary_array(self.texts),
                 "line_bytes": pa.array(self.lengths, pa.int64()),
                 "read_reason": pa.array(self.reasons, pa.string()),
                 "read_detail": pa.array(self.details, pa.string()),

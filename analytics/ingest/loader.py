@@ -225,7 +225,9 @@ def _scannable(table: pa.Table) -> pa.Table:
 
 
 def classify_lines(con, chunk: pa.Table) -> None:
-    """Parse and classify a chunk of framed lines (otlp_sql.CLASSIFY_LINES_SQL) into `_lines`.
+    """Parse and classify a chunk of framed lines (otlp_sql.CLASSIFY_LINES_SQL) into `_lines`;
+    the lines stay registered as `_batch_lines` too, for the quarantine's MD5s, until
+    release_lines.
 
     `_lines` is registered Arrow, not a temp table: a temp table of fewer rows than a DuckDB row
     group (122,880) is scanned by one thread, so every query that reads it would run on one
@@ -234,8 +236,12 @@ def classify_lines(con, chunk: pa.Table) -> None:
     of 200 members)."""
     con.register("_batch_lines", _scannable(chunk))
     lines = con.sql(otlp_sql.CLASSIFY_LINES_SQL).to_arrow_table()
-    con.unregister("_batch_lines")
     con.register("_lines", _scannable(lines))
+
+
+def release_lines(con) -> None:
+    con.unregister("_lines")
+    con.unregister("_batch_lines")
 
 
 def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
@@ -275,7 +281,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             con.execute(insert_quarantine)
             con.execute(STORED_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
-            con.unregister("_lines")
+            release_lines(con)
             failpoint("ingest.mid_batch")
         con.execute(
             "create or replace temp table _batch_hashes (source_file varchar, generation integer, "

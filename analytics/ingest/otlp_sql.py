@@ -148,8 +148,10 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
 # with read_reason set has no bytes (too long, or the unreadable rest of a file). A query,
 # whose result the loader registers as `_lines` (loader.classify_lines).
 CLASSIFY_LINES_SQL = f"""
--- the text is not copied on: an MD5 and the length identify a line in quarantine
-select * exclude (text, read_hash), coalesce(read_hash, md5(text)) as line_hash
+-- the text is not copied on: an MD5 and the length identify a line in quarantine (the MD5 of a
+-- line with a bad record is taken from _batch_lines by the quarantine's query, for those only)
+select * exclude (text, read_hash),
+    case when line_error is not null then coalesce(read_hash, md5(text)) end as line_hash
 from (
 with decoded as (
     -- valid UTF-8 already (repaired in Python), so decode cannot fail
@@ -428,10 +430,20 @@ select
 # Quarantine rows name the file, line, record and reason, with the line's length and MD5:
 # never its text. At most `limit` rows per file (generation) are stored; the rest are counted
 # in the manifest. `_quarantine_stored(source_file, n)` holds what earlier chunks stored.
+# Reads `_batch_lines` for the MD5 of the lines with a bad record.
 def insert_quarantine_sql(limit: int) -> str:
     return f"""
 insert into raw.quarantine by name
-with candidates as (
+with record_lines as (
+    select source_file, line_no, line_bytes, md5(raw) as line_hash
+    from _batch_lines
+    semi join (
+        select source_file, line_no from _points where record_error is not null
+        union
+        select source_file, line_no from _events where record_error is not null
+    ) using (source_file, line_no)
+),
+candidates as (
     select source_file, line_no as source_line, null::integer as record_index,
         case when has_metrics then 'metrics' when has_logs then 'logs' end as signal,
         line_error as reason, read_detail as detail, line_bytes, line_hash
@@ -439,11 +451,11 @@ with candidates as (
     union all by name
     select p.source_file, p.line_no as source_line, p.record_index, 'metrics' as signal,
         p.record_error as reason, null as detail, l.line_bytes, l.line_hash
-    from _points p join _lines l using (source_file, line_no) where p.record_error is not null
+    from _points p join record_lines l using (source_file, line_no) where p.record_error is not null
     union all by name
     select e.source_file, e.line_no as source_line, e.record_index, 'logs' as signal,
         e.record_error as reason, null as detail, l.line_bytes, l.line_hash
-    from _events e join _lines l using (source_file, line_no) where e.record_error is not null
+    from _events e join record_lines l using (source_file, line_no) where e.record_error is not null
 ),
 ranked as (
     select c.*, row_number() over (

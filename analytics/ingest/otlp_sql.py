@@ -284,7 +284,7 @@ points as (
 typed as (
     select
         source_file, line_no, record_index::integer as record_index,
-        rm, res_json, otlp_sorted_entries(p.attributes) as att_sorted, scope,
+        rm, res_json, p.attributes as point_attributes, scope,
         name as metric_name, unit as metric_unit,
         metric_type, coalesce(try_cast(temporality as integer), 0) as temporality, monotonic,
         nullif(otlp_int(p.timeUnixNano), 0) as time_unix_nano,
@@ -294,21 +294,37 @@ typed as (
         case when metric_type = 'histogram' then p.sum
              else coalesce(p.asDouble, p.asInt) end as raw_value
     from points
+),
+-- Points share attribute sets (a session's, a model's: about one distinct set in four points),
+-- so each distinct set is made canonical once and joined back by value, not by a hash: no two
+-- sets can be taken for one. (Log records' sets are nearly all distinct: done per record.)
+attribute_sorted as (
+    select attributes, otlp_sorted_entries(attributes) as att_sorted
+    from (
+        select unnest(gauge.dataPoints).attributes as attributes from metrics
+        union
+        select unnest(histogram.dataPoints).attributes from metrics
+        union
+        select unnest(sum.dataPoints).attributes from metrics
+    )
+),
+attribute_maps as (
+    select attributes, map_from_entries(otlp_unique_keys(att_sorted)) as am
+    from attribute_sorted
+),
+attribute_sets as (
+    select attributes, am, otlp_map_json(am) as att_json from attribute_maps
 )
-select * exclude (am_), am_ as am, otlp_map_json(am_) as att_json
-from (
-    select
-        * exclude (att_sorted),
-        map_from_entries(otlp_unique_keys(att_sorted)) as am_,
-        case
-            when metric_name is null or metric_name = '' then 'metric_without_name'
-            when raw_value is null then 'data_point_without_value'
-            when value is null or not isfinite(value) then 'non_numeric_value'
-            when time_unix_nano is null then 'data_point_without_time'
-            when not otlp_time_possible(time_unix_nano) then 'time_out_of_range'
-        end as record_error
-    from typed
-)
+select typed.* exclude (point_attributes), s.am, s.att_json,
+    case
+        when metric_name is null or metric_name = '' then 'metric_without_name'
+        when raw_value is null then 'data_point_without_value'
+        when value is null or not isfinite(value) then 'non_numeric_value'
+        when time_unix_nano is null then 'data_point_without_time'
+        when not otlp_time_possible(time_unix_nano) then 'time_out_of_range'
+    end as record_error
+from typed
+left join attribute_sets as s on typed.point_attributes is not distinct from s.attributes
 """
 
 EXPLODE_LOGS_SQL = """

@@ -1,7 +1,7 @@
 """DuckDB SQL that turns OTLP/JSON lines into raw metric points, log records and quarantine rows.
 
-The input is a temp table `_batch_lines` of the landed files' non-blank lines (see
-CLASSIFY_LINES_SQL) and `_batch_files(source_file, generation)`. Everything is written to the
+The input is `_batch_lines`, the landed files' non-blank lines registered as Arrow (see
+CLASSIFY_LINES_SQL), and the temp table `_batch_files(source_file, generation)`. Everything is written to the
 OTLP JSON encoding rules, not to one client's output:
 
 - 64-bit integers (`timeUnixNano`, `asInt`, `intValue`) as JSON numbers or decimal strings;

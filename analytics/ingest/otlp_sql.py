@@ -1,8 +1,8 @@
 """DuckDB SQL that turns OTLP/JSON lines into raw metric points, log records and quarantine rows.
 
 The input is `_batch_lines`, the landed files' non-blank lines registered as Arrow (see
-CLASSIFY_LINES_SQL), and the temp table `_batch_files(source_file, generation)`. Everything is written to the
-OTLP JSON encoding rules, not to one client's output:
+CLASSIFY_LINES_SQL), and the temp table `_batch_files(source_file, generation)`. Everything is
+written to the OTLP JSON encoding rules, not to one client's output:
 
 - 64-bit integers (`timeUnixNano`, `asInt`, `intValue`) as JSON numbers or decimal strings;
 - values as `asDouble` or `asInt`; numeric attributes as `intValue`, `doubleValue` or a numeric

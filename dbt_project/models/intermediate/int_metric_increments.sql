@@ -11,68 +11,56 @@
 -- depends_on: {{ source('otlp', 'metric_points') }} (the lookback start is asked of it)
 with
 
-window_points as (
-
-    select * from {{ ref('stg_otlp__metric_points') }}
-    where {{ in_local_window('usage_date', 'utc_date') }}
-
-),
-
-cumulative_series as (
-
-    select distinct series_id
-    from window_points
-    where aggregation_temporality = 2
-
-),
-
-cumulative_history as (
-
-    select points.*
-    from {{ ref('stg_otlp__metric_points') }} as points
-    inner join cumulative_series on points.series_id = cumulative_series.series_id
-    where points.aggregation_temporality = 2
-        and points.utc_date >= {{ cumulative_lookback_start() }}
-        and points.usage_date < {{ window_end() }}
-        and points.utc_date < {{ dateadd_days(window_end(), 1) }}
-
-),
-
-cumulative_differenced as (
+-- The window's points and, before them, the cumulative points of the lookback: one read of the
+-- staging view, whose de-duplication (two hashes and a window over every point) is most of
+-- this model's cost. Reading it once for the window and again for the cumulative history took
+-- 110 s against 82 s over a year of 1,000 members.
+points as (
 
     select
         *,
-        value - lag(value) over (partition by series_id order by time_unix_nano, point_id) as raw_delta
-    from cumulative_history
+        {{ in_local_window('usage_date', 'utc_date') }} as in_run_window
+    from {{ ref('stg_otlp__metric_points') }}
+    where {{ in_local_window('usage_date', 'utc_date') }}
+        or (
+            aggregation_temporality = 2
+            and utc_date >= {{ cumulative_lookback_start() }}
+            and usage_date < {{ window_end() }}
+            and utc_date < {{ dateadd_days(window_end(), 1) }}
+        )
 
 ),
 
-cumulative_increments as (
+-- a cumulative point's previous point is the one before it in its series (a series of
+-- cumulative points only: temporality is part of the partition)
+differenced as (
 
     select
-        point_id,
-        case when raw_delta is null or raw_delta < 0 then value else raw_delta end as increment
-    from cumulative_differenced
-    where {{ in_window('usage_date') }}
-
-),
-
-identities as (
-
-    select * from {{ ref('int_member_identities') }}
+        *,
+        value - lag(value) over (
+            partition by series_id, aggregation_temporality
+            order by time_unix_nano, point_id
+        ) as raw_delta
+    from points
 
 ),
 
 with_increments as (
 
     select
-        window_points.*,
+        *,
         case
-            when window_points.aggregation_temporality = 2 then cumulative_increments.increment
-            else window_points.value
+            when aggregation_temporality = 2 and raw_delta >= 0 then raw_delta
+            else value
         end as increment
-    from window_points
-    left join cumulative_increments on window_points.point_id = cumulative_increments.point_id
+    from differenced
+    where in_run_window
+
+),
+
+identities as (
+
+    select * from {{ ref('int_member_identities') }}
 
 ),
 

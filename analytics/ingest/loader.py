@@ -216,7 +216,7 @@ left join raw.landed_files f on f.source_file = h.source_file and f.generation =
 """
 
 
-# Record batches of this many rows let DuckDB scan a registered table on every core.
+# Record batches of this many rows let DuckDB scan an Arrow table on every core.
 SCAN_BATCH_ROWS = 256
 
 
@@ -224,23 +224,25 @@ def _scannable(table: pa.Table) -> pa.Table:
     return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_BATCH_ROWS), table.schema)
 
 
-def classify_lines(con, chunk: pa.Table) -> None:
-    """Parse and classify a chunk of framed lines (otlp_sql.CLASSIFY_LINES_SQL) into `_lines`;
-    the lines stay registered as `_batch_lines` too, for the quarantine's MD5s, until
-    release_lines.
+def classify_lines(con, chunk: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Parse and classify a chunk of framed lines (otlp_sql.CLASSIFY_LINES_SQL). Returns
+    (`_batch_lines`, `_lines`): the chunk's lines, which the quarantine's query reads for its
+    MD5s, and their parse, which the explodes read. The queries read both by name from the
+    calling function's variables (DuckDB's replacement scan of a Python variable).
 
-    `_lines` is registered Arrow, not a temp table: a temp table of fewer rows than a DuckDB row
-    group (122,880) is scanned by one thread, so the queries that read it ran on one core; and
+    Not `con.register`: a registered table is a view in DuckDB's catalog, and a view dropped
+    (`unregister`) inside the batch's transaction keeps its Arrow table referenced until the
+    commit, for a rollback to bring it back. Every chunk's lines and parse then stayed in
+    memory until its batch committed: about 1.2 GB outside DuckDB's memory limit in a large
+    load. A variable holds them only while its chunk is loaded.
+
+    `_lines` is Arrow, not a temp table: a temp table of fewer rows than a DuckDB row group
+    (122,880) is scanned by one thread, so the queries that read it ran on one core; and
     writing the parsed bodies into a table cost more than handing them over as Arrow (the parse
     of 60 days of 200 members: 5.0 s into a temp table, 3.2 s into Arrow)."""
-    con.register("_batch_lines", _scannable(chunk))
+    _batch_lines = _scannable(chunk)
     lines = con.sql(otlp_sql.CLASSIFY_LINES_SQL).to_arrow_table()
-    con.register("_lines", _scannable(lines))
-
-
-def release_lines(con) -> None:
-    con.unregister("_lines")
-    con.unregister("_batch_lines")
+    return _batch_lines, _scannable(lines)
 
 
 def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
@@ -272,7 +274,8 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
         con.execute(STORED_QUARANTINE_SQL)
         insert_quarantine = otlp_sql.insert_quarantine_sql(settings.quarantine_rows_per_file())
         for chunk in read_ahead(iter_line_chunks([p.landed for p in batch], stats)):
-            classify_lines(con, chunk)
+            # read by name by the queries below (classify_lines says why not con.register)
+            _batch_lines, _lines = classify_lines(con, chunk)
             con.execute(otlp_sql.EXPLODE_METRICS_SQL)
             con.execute(otlp_sql.EXPLODE_LOGS_SQL)
             con.execute(otlp_sql.INSERT_POINTS_SQL)
@@ -280,7 +283,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             con.execute(insert_quarantine)
             con.execute(STORED_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
-            release_lines(con)
+            del chunk, _batch_lines, _lines  # freed now, not at the batch's commit
             failpoint("ingest.mid_batch")
         con.execute(
             "create or replace temp table _batch_hashes (source_file varchar, generation integer, "

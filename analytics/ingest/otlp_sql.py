@@ -1,6 +1,6 @@
 """DuckDB SQL that turns OTLP/JSON lines into raw metric points, log records and quarantine rows.
 
-The input is `_batch_lines`, the landed files' non-blank lines registered as Arrow (see
+The input is `_batch_lines`, the landed files' non-blank lines as Arrow (see
 CLASSIFY_LINES_SQL), and the temp table `_batch_files(source_file, generation)`. Everything is
 written to the OTLP JSON encoding rules, not to one client's output:
 
@@ -146,7 +146,7 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
 # Input: `_batch_lines(source_file, line_no, raw, line_bytes, read_reason, read_detail,
 # read_hash)`, the non-blank lines framed and repaired in Python (landing_files.py); a line
 # with read_reason set has no bytes (too long, or the unreadable rest of a file). A query,
-# whose result the loader registers as `_lines` (loader.classify_lines).
+# whose result the loader's queries read as `_lines` (loader.classify_lines).
 CLASSIFY_LINES_SQL = f"""
 -- the text is not copied on: an MD5 and the length identify a line in quarantine (the MD5 of a
 -- line with a bad record is taken from _batch_lines by the quarantine's query, for those only)

@@ -304,3 +304,40 @@ def test_content_attributes_are_not_stored_unless_asked(con, tmp_path):
 def test_missing_landing_folder_is_a_clear_error(con, tmp_path):
     with pytest.raises(LandingDirError, match="landing folder not found"):
         load_landing_dir(con, tmp_path / "nope")
+
+
+def test_each_chunk_is_freed_after_its_queries_not_at_the_batch_commit(con, tmp_path, monkeypatch):
+    """A batch's chunks must not pile up in memory until its commit. A table registered with
+    DuckDB and unregistered inside the batch's transaction stayed referenced until the commit;
+    on a large load that was about 1.2 GB outside DuckDB's memory limit. Here, the captures in
+    small chunks (one batch): at the end of each chunk, at most three chunks' joined lines may
+    be alive (this one, the next framed ahead, the one being framed), never all so far."""
+    import inspect
+    import tracemalloc
+
+    from analytics.ingest import landing_files, loader
+
+    shutil.copytree(CAPTURES, tmp_path / "landing" / "otlp" / "captures")
+    longest = max(len(line) for path in CAPTURES.rglob("*.jsonl") for line in path.read_bytes().splitlines())
+    defaults = list(landing_files.iter_line_chunks.__defaults__)
+    defaults[0] = longest + 1  # chunk_bytes: two lines or more a chunk (a single line is not joined)
+    monkeypatch.setattr(landing_files.iter_line_chunks, "__defaults__", tuple(defaults))
+    source, first = inspect.getsourcelines(landing_files.binary_array)
+    join_line = first + next(i for i, text in enumerate(source) if 'b"".join(values)' in text)
+    alive_per_chunk = []
+
+    def count_chunks(name: str) -> None:
+        if name == "ingest.mid_batch":
+            snapshot = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(True, landing_files.__file__, lineno=join_line)]
+            )
+            alive_per_chunk.append(len(snapshot.traces))
+
+    monkeypatch.setattr(loader, "failpoint", count_chunks)
+    tracemalloc.start()
+    try:
+        summary = load_landing_dir(con, tmp_path / "landing")
+    finally:
+        tracemalloc.stop()
+    assert summary.lines_read == 20 and len(alive_per_chunk) >= 6, alive_per_chunk
+    assert max(alive_per_chunk) <= 3, alive_per_chunk

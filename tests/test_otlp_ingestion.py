@@ -312,6 +312,7 @@ def test_each_chunk_is_freed_after_its_queries_not_at_the_batch_commit(con, tmp_
     on a large load that was about 1.2 GB outside DuckDB's memory limit. Here, the captures in
     small chunks (one batch): at the end of each chunk, at most three chunks' joined lines may
     be alive (this one, the next framed ahead, the one being framed), never all so far."""
+    import functools
     import inspect
     import tracemalloc
 
@@ -319,9 +320,9 @@ def test_each_chunk_is_freed_after_its_queries_not_at_the_batch_commit(con, tmp_
 
     shutil.copytree(CAPTURES, tmp_path / "landing" / "otlp" / "captures")
     longest = max(len(line) for path in CAPTURES.rglob("*.jsonl") for line in path.read_bytes().splitlines())
-    defaults = list(landing_files.iter_line_chunks.__defaults__)
-    defaults[0] = longest + 1  # chunk_bytes: two lines or more a chunk (a single line is not joined)
-    monkeypatch.setattr(landing_files.iter_line_chunks, "__defaults__", tuple(defaults))
+    # two lines or more a chunk: a single line is not joined (b"".join of one value is that value)
+    small_chunks = functools.partial(landing_files.iter_line_chunks, chunk_bytes=longest + 1)
+    monkeypatch.setattr(loader, "iter_line_chunks", small_chunks)
     source, first = inspect.getsourcelines(landing_files.binary_array)
     join_line = first + next(i for i, text in enumerate(source) if 'b"".join(values)' in text)
     alive_per_chunk = []

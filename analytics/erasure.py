@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from analytics.ingest.raw_schema import create_raw_tables
+from analytics.warehouse.bulk import insert_rows
 
 OTLP_TABLES = ("otlp_metric_points", "otlp_log_records")
 
@@ -68,7 +69,7 @@ def forget(con, identity: str) -> Erasure:
     con.execute("begin transaction")
     try:
         con.execute("create or replace temp table _forget_ids (user_id varchar)")
-        con.executemany("insert into _forget_ids values (?)", [[u] for u in _user_ids(con, identity)])
+        insert_rows(con, "_forget_ids", [[u] for u in _user_ids(con, identity)])
         match = (
             "(user_email = $email or api_key_name = $key "
             "or user_id in (select user_id from _forget_ids))"

@@ -19,6 +19,7 @@ import hmac
 from analytics import settings
 from analytics.errors import PseudonymKeyError
 from analytics.ingest.raw_schema import create_raw_tables
+from analytics.warehouse.bulk import insert_rows
 
 # Every identity a member_identifier can be (macros/member_identity.sql), from each raw table.
 IDENTITIES_SQL = """
@@ -73,9 +74,11 @@ def refresh_pseudonyms(con) -> int:
     try:
         con.execute("delete from raw.member_pseudonyms")
         if wanted:
-            con.executemany(
-                "insert into raw.member_pseudonyms values (?, ?, current_timestamp::timestamp)",
+            insert_rows(
+                con,
+                "raw.member_pseudonyms",
                 [[identity, name] for identity, name in sorted(wanted.items())],
+                "?, ?, current_timestamp::timestamp",
             )
         con.execute("commit")
     except BaseException:

@@ -36,6 +36,7 @@ import duckdb
 
 from analytics.errors import AdminApiError
 from analytics.ingest.raw_schema import create_raw_tables
+from analytics.warehouse.bulk import insert_rows
 
 from .client import redact
 from .pages import ADMIN_API_SUBDIR, kept_pages, relative_name, report_root
@@ -342,8 +343,9 @@ def load_days(
         "(day date, prefix varchar, fingerprint varchar, pages integer)"
     )
     if to_load:
-        con.executemany(
-            "insert into _admin_api_days values (?, ?, ?, ?)",
+        insert_rows(
+            con,
+            "_admin_api_days",
             [
                 [d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/", fingerprint, pages]
                 for d, fingerprint, pages in to_load
@@ -354,7 +356,7 @@ def load_days(
         "(folder_day date, source_file varchar, reason varchar, excerpt varchar)"
     )
     if bad_pages:
-        con.executemany("insert into _admin_api_bad_pages values (?, ?, ?, ?)", bad_pages)
+        insert_rows(con, "_admin_api_bad_pages", bad_pages)
 
     loaded_at = con.execute("select current_timestamp::timestamp").fetchall()[0][0]
     params = {"loaded_at": loaded_at}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics.errors import BudgetsError
+from analytics.warehouse.bulk import insert_rows
 
 from .landing_files import content_hash
 from .raw_schema import create_raw_tables
@@ -132,15 +133,19 @@ def load_budgets(con, landing_dir: Path) -> tuple[int, int]:
             "delete from raw.quarantine where signal = ? and source_file = ?", [SIGNAL, BUDGETS_FILE]
         )
         if parsed.valid:
-            con.executemany(
-                "insert into raw.budgets values (?, ?, ?, ?, ?, current_timestamp::timestamp)",
+            insert_rows(
+                con,
+                "raw.budgets",
                 [[scope, name, amount, line, digest] for scope, name, amount, line in parsed.valid],
+                "?, ?, ?, ?, ?, current_timestamp::timestamp",
             )
         if parsed.rejected:
-            con.executemany(
-                "insert into raw.quarantine (source_file, source_line, record_index, signal, reason, "
-                "excerpt, quarantined_at) values (?, ?, null, ?, ?, ?, current_timestamp::timestamp)",
+            insert_rows(
+                con,
+                "raw.quarantine (source_file, source_line, record_index, signal, reason, excerpt, "
+                "quarantined_at)",
                 [[BUDGETS_FILE, line, SIGNAL, reason, excerpt] for line, reason, excerpt in parsed.rejected],
+                "?, ?, null, ?, ?, ?, current_timestamp::timestamp",
             )
         con.execute("commit")
     except BaseException:

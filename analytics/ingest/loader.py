@@ -21,6 +21,7 @@ import pyarrow as pa
 from analytics import settings
 from analytics.dates import local_date_of_nanos
 from analytics.failpoints import failpoint
+from analytics.warehouse.bulk import insert_rows
 
 from . import otlp_sql
 from .landing_files import (
@@ -254,10 +255,7 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             "create or replace temp table _batch_files "
             "(source_file varchar, generation integer, replace boolean)"
         )
-        con.executemany(
-            "insert into _batch_files values (?, ?, ?)",
-            [[p.landed.relative_path, p.generation, p.replace] for p in batch],
-        )
+        insert_rows(con, "_batch_files", [[p.landed.relative_path, p.generation, p.replace] for p in batch])
         for table in RAW_TABLES_BY_FILE:
             con.execute(
                 f"delete from raw.{table} t using _batch_files f "
@@ -289,8 +287,9 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             "create or replace temp table _batch_hashes (source_file varchar, generation integer, "
             "size_bytes bigint, mtime_ns bigint, content_hash varchar)"
         )
-        con.executemany(
-            "insert into _batch_hashes values (?, ?, ?, ?, ?)",
+        insert_rows(
+            con,
+            "_batch_hashes",
             [
                 [p.landed.relative_path, p.generation, p.landed.size_bytes, p.landed.mtime_ns, p.digest]
                 for p in batch
@@ -300,8 +299,9 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
             "create or replace temp table _file_stats "
             "(source_file varchar, lines_read bigint, blank_lines bigint, lines_repaired bigint)"
         )
-        con.executemany(
-            "insert into _file_stats values (?, ?, ?, ?)",
+        insert_rows(
+            con,
+            "_file_stats",
             [
                 [name, s.lines_read, s.blank_lines, s.lines_repaired]
                 for name, s in ((n, stats.get(n, FileStats())) for n in names)
@@ -413,7 +413,7 @@ def date_range_of_landing(con, landing_dir: Path, zone: tzinfo = UTC) -> tuple[d
     times: list[int] = []
     if known:
         con.execute("create or replace temp table _known (source_file varchar)")
-        con.executemany("insert into _known values (?)", [[k] for k in known])
+        insert_rows(con, "_known", [[k] for k in known])
         first, last = con.execute(
             "select min(min_usage_date), max(max_usage_date) from raw.landed_files "
             "where source_file in (select source_file from _known) "

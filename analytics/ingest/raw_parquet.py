@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from analytics.ingest.raw_schema import META_SCHEMA, PARQUET_PARTITIONS_COLUMNS, create_tables
+from analytics.warehouse.bulk import insert_rows
 
 PARTITION_COLUMN = "usage_date"
 # Tables published per UTC day, and tables published whole (the roster is one small CSV).
@@ -240,9 +241,11 @@ def publish(con, root: Path, tables: tuple[str, ...] | None = None) -> PublishSu
         con.execute("begin")
         con.execute("delete from meta.parquet_partitions where table_name = ?", [table])
         if current:
-            con.executemany(
-                "insert into meta.parquet_partitions values (?, ?, ?, ?, now())",
+            insert_rows(
+                con,
+                "meta.parquet_partitions",
                 [[table, day, fp, n] for day, (fp, n) in current.items()],
+                "?, ?, ?, ?, now()",
             )
         con.execute("commit")
         summary.partitions_written[table] = changed

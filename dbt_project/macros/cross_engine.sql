@@ -68,6 +68,34 @@
     md5(concat_ws('|', {%- for part in parts %} coalesce(cast({{ part }} as {{ dbt.type_string() }}), '') {%- if not loop.last %},{% endif %}{% endfor %}))
 {%- endmacro %}
 
+{#- A 64-bit hash of the columns `parts` as they are (types and NULLs kept apart), for telling
+    rows apart within a query: redelivered copies of a record. Not md5 of the text joined (as
+    hash_key): over a year of 1,000 engineers that cost most of reading the OTLP staging views.
+    Not stable across engines or DuckDB releases, so never stored as a key that a later run
+    compares (hash_text turns it into the ids the staging views show). Two different records
+    of one day share a hash with odds of about n^2 / 2^65: for the 25,000 points a day of 1,000
+    engineers, about 2 in 10^11. -#}
+{% macro row_hash(parts) -%}
+    {{ return(adapter.dispatch('row_hash', 'claude_code_analytics')(parts)) }}
+{%- endmacro %}
+{% macro default__row_hash(parts) -%}
+    hash({{ parts | join(', ') }})
+{%- endmacro %}
+{% macro spark__row_hash(parts) -%}
+    xxhash64({{ parts | join(', ') }})
+{%- endmacro %}
+
+{#- A row_hash as 16 lower-case hex digits. -#}
+{% macro hash_text(hash) -%}
+    {{ return(adapter.dispatch('hash_text', 'claude_code_analytics')(hash)) }}
+{%- endmacro %}
+{% macro default__hash_text(hash) -%}
+    printf('%016x', {{ hash }})
+{%- endmacro %}
+{% macro spark__hash_text(hash) -%}
+    lower(lpad(hex({{ hash }}), 16, '0'))
+{%- endmacro %}
+
 {#- `text` without a literal `suffix` at its end (a plain string, not a pattern). -#}
 {% macro strip_suffix(text, suffix) -%}
     case

@@ -16,8 +16,8 @@ identified as (
 
     select
         *,
-        {{ hash_key(['session_id', 'event_name', 'event_sequence', 'time_unix_nano',
-                     'attributes_json']) }} as event_id
+        {{ row_hash(['session_id', 'event_name', 'event_sequence', 'time_unix_nano',
+                     'attributes_json']) }} as event_hash
     from source
 
 ),
@@ -27,7 +27,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by usage_date, event_id
+            partition by usage_date, event_hash
             order by source_file, source_line, record_index
         ) as copy_number
     from identified
@@ -37,7 +37,7 @@ ranked as (
 final as (
 
     select
-        event_id,
+        {{ hash_text('event_hash') }} as event_id,
         {{ local_date('time_unix_nano') }} as usage_date,
         usage_date as utc_date,
         event_time,

@@ -15,10 +15,10 @@ identified as (
 
     select
         *,
-        {{ hash_key(['metric_name', 'resource_attributes_json', 'attributes_json',
-                     'start_time_unix_nano', 'time_unix_nano', 'value']) }} as point_id,
-        {{ hash_key(['metric_name', 'resource_attributes_json', 'attributes_json',
-                     'start_time_unix_nano']) }} as series_id
+        {{ row_hash(['metric_name', 'resource_attributes_json', 'attributes_json',
+                     'start_time_unix_nano', 'time_unix_nano', 'value']) }} as point_hash,
+        {{ row_hash(['metric_name', 'resource_attributes_json', 'attributes_json',
+                     'start_time_unix_nano']) }} as series_hash
     from source
 
 ),
@@ -28,7 +28,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by usage_date, point_id
+            partition by usage_date, point_hash
             order by source_file, source_line, record_index
         ) as copy_number
     from identified
@@ -38,8 +38,8 @@ ranked as (
 final as (
 
     select
-        point_id,
-        series_id,
+        {{ hash_text('point_hash') }} as point_id,
+        {{ hash_text('series_hash') }} as series_id,
         {{ local_date('time_unix_nano') }} as usage_date,
         usage_date as utc_date,
         point_time as exported_at,

@@ -15,6 +15,19 @@
         coalesce('k:' || {{ api_key_name }}, '-')))
 {%- endmacro %}
 
+{#-
+    Whether a record (alias `record`: user_email, user_id, api_key_name) carries the identity of
+    a row of int_member_identities (alias `identities`): the same tuple, a missing part matching
+    only a missing part, as identity_key tells them apart. Joined by the columns themselves,
+    not by identity_key computed for every record: over 60 days of 200 members (410,807 points)
+    the join took 0.011 s against 0.080 s with an MD5 per point.
+-#}
+{% macro identity_matches(record, identities) -%}
+    {{ record }}.user_email is not distinct from {{ identities }}.user_email
+        and {{ record }}.user_id is not distinct from {{ identities }}.user_id
+        and {{ record }}.api_key_name is not distinct from {{ identities }}.api_key_name
+{%- endmacro %}
+
 {#- The identity tuple of an Admin API actor: an OAuth user's email, or an API key's name. -#}
 {% macro actor_identity_key(member_type, member_identifier) -%}
     {{ identity_key(

@@ -46,8 +46,7 @@ final as (
         events.cost_center
     from window_events as events
     left join identities
-        on {{ identity_key('events.user_email', 'events.user_id', 'events.api_key_name') }}
-        = identities.identity_key
+        on {{ identity_matches('events', 'identities') }}
 
 )
 

@@ -10,9 +10,10 @@
       4. else the anonymous user.id, an unidentified member;
       5. a record with none of these is the single `(unattributed)` member, counted in
          organization totals and never as an active or spending user.
-    The intermediate models join this model by identity_key (macros/members.sql), so the rules
-    live here only. Rebuilt whole on every run: one row per distinct tuple (a few dozen on the
-    sample, from a pass over the raw tables' three identity columns).
+    The intermediate models join this model by the identity tuple (identity_matches) or its
+    identity_key (macros/members.sql), so the rules live here only. Rebuilt whole on every
+    run: one row per distinct tuple (a few dozen on the sample, from a pass over the raw
+    tables' three identity columns).
 -#}
 with
 

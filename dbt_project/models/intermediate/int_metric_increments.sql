@@ -95,8 +95,7 @@ final as (
         points.cost_center
     from with_increments as points
     left join identities
-        on {{ identity_key('points.user_email', 'points.user_id', 'points.api_key_name') }}
-        = identities.identity_key
+        on {{ identity_matches('points', 'identities') }}
 
 )
 

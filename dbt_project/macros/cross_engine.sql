@@ -115,3 +115,47 @@
 {% macro spark__json_attribute(json, key) -%}
     get_json_object({{ json }}, '$[\'{{ key }}\']')
 {%- endmacro %}
+
+{#- An unnamed struct of `parts`, compared and ordered field by field (min, =). -#}
+{% macro row_of(parts) -%}
+    {{ return(adapter.dispatch('row_of', 'claude_code_analytics')(parts)) }}
+{%- endmacro %}
+{% macro default__row_of(parts) -%}
+    row({{ parts | join(', ') }})
+{%- endmacro %}
+{% macro spark__row_of(parts) -%}
+    struct({{ parts | join(', ') }})
+{%- endmacro %}
+
+{#-
+    The rows of `identified` (a CTE of `relation` with `hash_column`, the row_hash of a record's
+    identity) less the copies of a record delivered more than once on a day: of each
+    (usage_date, hash) the copy kept is the first by source file, line, record and generation.
+    Most records come once, so the pairs that repeat are few: they are found by a narrow
+    aggregate over `relation` and the rows pass a join on it, not a window over every record
+    with all its columns (over a year of 1,000 engineers, the metric points: 25 s against 35 s).
+    `relation` is read again rather than `identified`, which a second reference could make
+    DuckDB materialize whole: the day filters of the models that read the view reach both reads.
+-#}
+{% macro without_repeated_copies(identified, relation, identity, hash_column) -%}
+    select {{ identified }}.*
+    from {{ identified }}
+    left join (
+        select
+            usage_date,
+            {{ row_hash(identity) }} as {{ hash_column }},
+            min({{ copy_key('') }}) as kept_copy
+        from {{ relation }}
+        group by 1, 2
+        having count(*) > 1
+    ) as repeated
+        on {{ identified }}.usage_date = repeated.usage_date
+        and {{ identified }}.{{ hash_column }} = repeated.{{ hash_column }}
+    where repeated.{{ hash_column }} is null or {{ copy_key(identified ~ '.') }} = repeated.kept_copy
+{%- endmacro %}
+
+{#- Where a raw record was read: its file, line, record and generation (`prefix`: an alias and a dot). -#}
+{% macro copy_key(prefix) -%}
+    {{ row_of([prefix ~ 'source_file', prefix ~ 'source_line', prefix ~ 'record_index',
+               'coalesce(' ~ prefix ~ 'source_generation, 1)']) }}
+{%- endmacro %}

@@ -4,6 +4,7 @@
     record attribute set (docs/metrics.md). event.sequence alone is not unique: it restarts in every
     process of a continued session.
 -#}
+{%- set identity = ['session_id', 'event_name', 'event_sequence', 'time_unix_nano', 'attributes_json'] %}
 with
 
 source as (
@@ -16,21 +17,15 @@ identified as (
 
     select
         *,
-        {{ row_hash(['session_id', 'event_name', 'event_sequence', 'time_unix_nano',
-                     'attributes_json']) }} as event_hash
+        {{ row_hash(identity) }} as event_hash
     from source
 
 ),
 
-ranked as (
+-- a record delivered twice is kept once (macros/cross_engine.sql)
+deduplicated as (
 
-    select
-        *,
-        row_number() over (
-            partition by usage_date, event_hash
-            order by source_file, source_line, record_index
-        ) as copy_number
-    from identified
+    {{ without_repeated_copies('identified', source('otlp', 'log_records'), identity, 'event_hash') }}
 
 ),
 
@@ -68,8 +63,7 @@ final as (
         {{ json_attribute('resource_attributes_json', 'cost_center') }} as cost_center,
         source_file,
         source_line
-    from ranked
-    where copy_number = 1
+    from deduplicated
 
 )
 

@@ -3,6 +3,10 @@
     copied under another name) is kept once: its identity is the metric, the resource and point
     attribute sets, startTimeUnixNano, timeUnixNano and value (docs/metrics.md).
 -#}
+{%- set identity = [
+    'metric_name', 'resource_attributes_json', 'attributes_json', 'start_time_unix_nano',
+    'time_unix_nano', 'value',
+] %}
 with
 
 source as (
@@ -15,23 +19,17 @@ identified as (
 
     select
         *,
-        {{ row_hash(['metric_name', 'resource_attributes_json', 'attributes_json',
-                     'start_time_unix_nano', 'time_unix_nano', 'value']) }} as point_hash,
+        {{ row_hash(identity) }} as point_hash,
         {{ row_hash(['metric_name', 'resource_attributes_json', 'attributes_json',
                      'start_time_unix_nano']) }} as series_hash
     from source
 
 ),
 
-ranked as (
+-- a record delivered twice is kept once (macros/cross_engine.sql)
+deduplicated as (
 
-    select
-        *,
-        row_number() over (
-            partition by usage_date, point_hash
-            order by source_file, source_line, record_index
-        ) as copy_number
-    from identified
+    {{ without_repeated_copies('identified', source('otlp', 'metric_points'), identity, 'point_hash') }}
 
 ),
 
@@ -70,8 +68,7 @@ final as (
         {{ json_attribute('resource_attributes_json', 'cost_center') }} as cost_center,
         source_file,
         source_line
-    from ranked
-    where copy_number = 1
+    from deduplicated
 
 )
 

@@ -133,7 +133,8 @@
     (usage_date, hash) the copy kept is the first by source file, line, record and generation.
     Most records come once, so the pairs that repeat are few: they are found by a narrow
     aggregate over `relation` and the rows pass a join on it, not a window over every record
-    with all its columns (over a year of 1,000 engineers, the metric points: 25 s against 35 s).
+    with all its columns (the metric points' view read whole over a year of 1,000 engineers:
+    12.3 and 13.3 s against 23.1 and 26.3 s).
     `relation` is read again rather than `identified`, which a second reference could make
     DuckDB materialize whole: the day filters of the models that read the view reach both reads.
 -#}

@@ -73,13 +73,12 @@ def refresh_pseudonyms(con) -> int:
     con.execute("begin transaction")
     try:
         con.execute("delete from raw.member_pseudonyms")
-        if wanted:
-            insert_rows(
-                con,
-                "raw.member_pseudonyms",
-                [[identity, name] for identity, name in sorted(wanted.items())],
-                "?, ?, current_timestamp::timestamp",
-            )
+        insert_rows(
+            con,
+            "raw.member_pseudonyms",
+            [[identity, name] for identity, name in sorted(wanted.items())],
+            "?, ?, current_timestamp::timestamp",
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

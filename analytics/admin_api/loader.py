@@ -342,21 +342,19 @@ def load_days(
         "create or replace temp table _admin_api_days "
         "(day date, prefix varchar, fingerprint varchar, pages integer)"
     )
-    if to_load:
-        insert_rows(
-            con,
-            "_admin_api_days",
-            [
-                [d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/", fingerprint, pages]
-                for d, fingerprint, pages in to_load
-            ],
-        )
+    insert_rows(
+        con,
+        "_admin_api_days",
+        [
+            [d, f"{ADMIN_API_SUBDIR.as_posix()}/{d.isoformat()}/", fingerprint, pages]
+            for d, fingerprint, pages in to_load
+        ],
+    )
     con.execute(
         "create or replace temp table _admin_api_bad_pages "
         "(folder_day date, source_file varchar, reason varchar, excerpt varchar)"
     )
-    if bad_pages:
-        insert_rows(con, "_admin_api_bad_pages", bad_pages)
+    insert_rows(con, "_admin_api_bad_pages", bad_pages)
 
     loaded_at = con.execute("select current_timestamp::timestamp").fetchall()[0][0]
     params = {"loaded_at": loaded_at}

@@ -132,21 +132,19 @@ def load_budgets(con, landing_dir: Path) -> tuple[int, int]:
         con.execute(
             "delete from raw.quarantine where signal = ? and source_file = ?", [SIGNAL, BUDGETS_FILE]
         )
-        if parsed.valid:
-            insert_rows(
-                con,
-                "raw.budgets",
-                [[scope, name, amount, line, digest] for scope, name, amount, line in parsed.valid],
-                "?, ?, ?, ?, ?, current_timestamp::timestamp",
-            )
-        if parsed.rejected:
-            insert_rows(
-                con,
-                "raw.quarantine (source_file, source_line, record_index, signal, reason, excerpt, "
-                "quarantined_at)",
-                [[BUDGETS_FILE, line, SIGNAL, reason, excerpt] for line, reason, excerpt in parsed.rejected],
-                "?, ?, null, ?, ?, ?, current_timestamp::timestamp",
-            )
+        insert_rows(
+            con,
+            "raw.budgets",
+            [[scope, name, amount, line, digest] for scope, name, amount, line in parsed.valid],
+            "?, ?, ?, ?, ?, current_timestamp::timestamp",
+        )
+        insert_rows(
+            con,
+            "raw.quarantine (source_file, source_line, record_index, signal, reason, excerpt, "
+            "quarantined_at)",
+            [[BUDGETS_FILE, line, SIGNAL, reason, excerpt] for line, reason, excerpt in parsed.rejected],
+            "?, ?, null, ?, ?, ?, current_timestamp::timestamp",
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

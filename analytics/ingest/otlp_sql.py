@@ -204,8 +204,9 @@ LOG_SCOPE_RECORDS = "coalesce(len(s.logRecords), 0)"
 # first, then its resource's: each looked up once per distinct attribute set and once per
 # resource (`ak`, `rk`: structs of these keys), not once per point in maps of every key, which
 # was about half the cost of inserting the points (loading 60 days of 200 members, alternated:
-# 11.6 and 11.7 s before, 11.0 and 11.2 s after). Log records keep their maps (`am`, `rm`): their sets are nearly all distinct, and
-# the structs cost their explode more than they saved their insert.
+# 11.6 and 11.7 s before, 11.0 and 11.2 s after). Log records keep their maps (`am`, `rm`):
+# their sets are nearly all distinct, and the structs cost their explode more than they saved
+# their insert.
 IDENTITY_KEYS = (
     "session.id", "user.id", "user.email", "api_key.name", "user.account_uuid", "organization.id",
     "terminal.type", "service.name", "service.version",

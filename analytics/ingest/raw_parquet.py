@@ -240,13 +240,12 @@ def publish(con, root: Path, tables: tuple[str, ...] | None = None) -> PublishSu
             continue
         con.execute("begin")
         con.execute("delete from meta.parquet_partitions where table_name = ?", [table])
-        if current:
-            insert_rows(
-                con,
-                "meta.parquet_partitions",
-                [[table, day, fp, n] for day, (fp, n) in current.items()],
-                "?, ?, ?, ?, now()",
-            )
+        insert_rows(
+            con,
+            "meta.parquet_partitions",
+            [[table, day, fp, n] for day, (fp, n) in current.items()],
+            "?, ?, ?, ?, now()",
+        )
         con.execute("commit")
         summary.partitions_written[table] = changed
         summary.partitions_removed[table] = gone

@@ -5,7 +5,8 @@
 -#}
 
 {#-
-    The key of an identity tuple, as int_member_identities and the models joining it compute it.
+    The key of an identity tuple, as int_member_identities computes it and the Admin API models
+    join on it (the OTLP models join on the tuple itself: identity_matches).
     A missing part and an empty one hash differently, so two tuples never share a key.
 -#}
 {% macro identity_key(user_email, user_id, api_key_name) -%}

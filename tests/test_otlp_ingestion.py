@@ -193,6 +193,43 @@ def test_malformed_lines_and_records_are_quarantined_with_reasons(con, tmp_path)
     assert rows(con, "select count(*) from raw.quarantine where excerpt is not null") == [(0,)]
 
 
+def test_wrongly_typed_attribute_lists_load_their_records_without_those_attributes(con, tmp_path):
+    """Attributes that are not a list of {key, value} objects (a string, an object, a list of
+    numbers, a number for a key) on a point, a log record or a resource: the record loads with
+    the entries that can be read; nothing else of the line is lost."""
+    landing = tmp_path / "landing"
+    session = attr("session.id", stringValue="s1")
+    metrics = metric_line(
+        [
+            {"attributes": "not a list", "timeUnixNano": TIME, "asDouble": 1},
+            {"attributes": {"session.id": "s1"}, "timeUnixNano": TIME, "asDouble": 2},
+            {"attributes": [1, 2], "timeUnixNano": TIME, "asDouble": 4},
+            {"attributes": [{"key": 7, "value": {"intValue": 3}}, session], "timeUnixNano": TIME,
+             "asDouble": 8},
+        ],
+        resource="user",
+    )
+    logs = {"resourceLogs": [{"resource": {"attributes": 5}, "scopeLogs": [{"logRecords": [
+        {"timeUnixNano": TIME, "attributes": "x", "body": {"stringValue": "claude_code.user_prompt"}},
+        {"timeUnixNano": TIME, "attributes": [session, attr("event.name", stringValue="api_error")]},
+    ]}]}]}
+    write_lines(landing / "otlp" / "typed.jsonl", [metrics, logs])
+    summary = load_landing_dir(con, landing)
+    assert (summary.metric_points, summary.log_records, summary.quarantined) == (4, 2, 0)
+    assert rows(con, "select value, session_id, attributes_json, resource_attributes_json "
+                     "from raw.otlp_metric_points order by value") == [
+        (1.0, None, "{}", "{}"),
+        (2.0, None, "{}", "{}"),
+        (4.0, None, "{}", "{}"),
+        (8.0, "s1", '{"7":"3","session.id":"s1"}', "{}"),
+    ]
+    assert rows(con, "select event_name, session_id, attributes_json, resource_attributes_json "
+                     "from raw.otlp_log_records order by record_index") == [
+        ("user_prompt", None, "{}", "{}"),
+        ("api_error", "s1", '{"event.name":"api_error","session.id":"s1"}', "{}"),
+    ]
+
+
 def test_records_are_numbered_in_the_order_of_the_body(con, tmp_path):
     """record_index counts a line's records resource by resource, scope by scope, metric by
     metric, and a metric's gauge, histogram, then sum points; every kind and level is used

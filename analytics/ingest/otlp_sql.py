@@ -14,10 +14,16 @@ written to the OTLP JSON encoding rules, not to one client's output:
 
 ANYVALUE = '{"key": "VARCHAR", "value": "JSON"}'
 ATTRIBUTES = f"[{ANYVALUE}]"
-RESOURCE = f'{{"attributes": {ATTRIBUTES}}}'
+# A record's or a resource's attributes stay JSON text through the line's parse, and become a
+# list of ATTRIBUTES where they are made canonical (otlp_sorted_entries): a string is cheaper to
+# carry and to compare than a list of structs. The metric points' sets are grouped and joined
+# back by that text, so each distinct set is parsed once. Loading 60 days of 200 members, the
+# parse and the two explodes took 4.9 s instead of 6.0 s, with the same rows. json_transform
+# makes a wrongly typed attribute list NULL, or its entries' fields NULL, either way.
+RESOURCE = '{"attributes": "JSON"}'
 SCOPE = '{"name": "VARCHAR", "version": "VARCHAR"}'
 NUMBER_DATA_POINT = (
-    f'{{"attributes": {ATTRIBUTES}, "startTimeUnixNano": "JSON", "timeUnixNano": "JSON", '
+    '{"attributes": "JSON", "startTimeUnixNano": "JSON", "timeUnixNano": "JSON", '
     '"asDouble": "JSON", "asInt": "JSON", "sum": "JSON"}'
 )
 METRICS_BODY = (
@@ -33,7 +39,7 @@ LOGS_BODY = (
     '{"resourceLogs": [{"resource": ' + RESOURCE + ', "scopeLogs": [{"scope": ' + SCOPE
     + ', "logRecords": [{"timeUnixNano": "JSON", "observedTimeUnixNano": "JSON", '
     '"severityNumber": "JSON", "severityText": "VARCHAR", "body": "JSON", "eventName": "VARCHAR", '
-    '"attributes": ' + ATTRIBUTES + '}]}]}]}'
+    '"attributes": "JSON"}]}]}]}'
 )
 
 # Both signals in one structure, so a line is parsed once whichever it holds (a line may hold
@@ -124,12 +130,14 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
     create or replace temp macro otlp_dropped(k) as {dropped};
     create or replace temp macro otlp_body(t) as {body};
     create or replace temp macro otlp_time_possible(ns) as ns >= {int(low)} and ns < {int(high)};
-    -- [{{key, value}}] with text values, content keys dropped, other free text reduced to its
-    -- length, sorted by key: a canonical form of the attribute set. A key sent as is wins over
-    -- the same `<key>_length` derived from another; otlp_unique_keys keeps one of each.
+    -- [{{key, value}}] of an attribute list's JSON text, with text values, content keys
+    -- dropped, other free text reduced to its length, sorted by key: a canonical form of the
+    -- attribute set. A key sent as is wins over the same `<key>_length` derived from another;
+    -- otlp_unique_keys keeps one of each.
     create or replace temp macro otlp_sorted_entries(a) as list_transform(list_sort(list_transform(
         list_filter(
-            list_transform(a, lambda x: {{'k': x.key, 'v': x.value, 't': otlp_text(x.value)}}),
+            list_transform(try(json_transform(a, '{ATTRIBUTES}')),
+                lambda x: {{'k': x.key, 'v': x.value, 't': otlp_text(x.value)}}),
             lambda x: x.k is not null and not otlp_dropped(x.k)),
         lambda x: case when otlp_kept(x.k, x.v, x.t)
             then {{'key': x.k, 'derived': false, 'value': x.t}}
@@ -324,8 +332,8 @@ typed as (
     from points
 ),
 -- Points share attribute sets (a session's, a model's: about one distinct set in four points),
--- so each distinct set is made canonical once and joined back by value, not by a hash: no two
--- sets can be taken for one. (Log records' sets are nearly all distinct: done per record.)
+-- so each distinct set is made canonical once and joined back by its JSON text, not by a hash:
+-- no two sets can be taken for one. (Log records' sets are nearly all distinct: done per record.)
 attribute_sorted as (
     select attributes, otlp_sorted_entries(attributes) as att_sorted
     from (

@@ -230,6 +230,50 @@ def test_wrongly_typed_attribute_lists_load_their_records_without_those_attribut
     ]
 
 
+def test_attribute_text_with_quotes_escapes_and_unicode_round_trips(con, tmp_path):
+    """The canonical attributes JSON is written entry by entry (otlp_entries_json), and the
+    raw columns are read back out of it: text with quotes, backslashes, control characters and
+    non-ASCII comes back as sent, and the JSON is what DuckDB's to_json writes for the map."""
+    landing = tmp_path / "landing"
+    odd = 'a "quoted" \\ back\tslash\nnew é 😀 \u0001'
+    records = [
+        {"timeUnixNano": TIME, "attributes": [
+            attr("session.id", stringValue=odd),
+            attr("user.email", stringValue="Émile@Example.com"),
+            attr("event.name", stringValue="api_request"),
+            attr("model", stringValue="claude-\"x\""),
+            attr("cost_usd", doubleValue=0.25),
+            attr("no_value"),  # a value with no field
+            attr("error", stringValue=odd),
+        ]},
+    ]
+    logs = {"resourceLogs": [{
+        "resource": {"attributes": [attr("service.name", stringValue="claude-code"),
+                                    attr("team.id", stringValue='t"1')]},
+        "scopeLogs": [{"logRecords": records}]}]}
+    write_lines(landing / "otlp" / "odd.jsonl", [logs])
+    load_landing_dir(con, landing)
+    (row,) = rows(con, "select session_id, user_email, attr_model, cost_usd, service_name, "
+                       "attributes_json, resource_attributes_json from raw.otlp_log_records")
+    session, email, model, cost, service, attributes_json, resource_json = row
+    assert (session, email, model, cost, service) == (
+        odd, "émile@example.com", 'claude-"x"', 0.25, "claude-code"
+    )
+    expected = {
+        "cost_usd": "0.25", "error_length": str(len(odd)), "event.name": "api_request",
+        "model": 'claude-"x"', "no_value_length": None, "session.id": odd,
+        "user.email": "Émile@Example.com",
+    }
+    assert json.loads(attributes_json) == expected
+    assert list(json.loads(attributes_json)) == sorted(expected)
+    assert json.loads(resource_json) == {"service.name": "claude-code", "team.id": 't"1'}
+    as_map = con.execute(
+        "select to_json(map_from_entries(?::struct(key varchar, value varchar)[]))::varchar",
+        [[{"key": k, "value": v} for k, v in expected.items()]],
+    ).fetchone()[0]
+    assert attributes_json == as_map
+
+
 def test_records_are_numbered_in_the_order_of_the_body(con, tmp_path):
     """record_index counts a line's records resource by resource, scope by scope, metric by
     metric, and a metric's gauge, histogram, then sum points; every kind and level is used

@@ -145,8 +145,11 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
         lambda x: {{'key': x.key, 'value': x.value}});
     create or replace temp macro otlp_unique_keys(sorted_entries) as list_filter(
         sorted_entries, lambda x, i: i = 1 or sorted_entries[i - 1].key <> x.key);
-    create or replace temp macro otlp_map_json(m) as coalesce(to_json(m)::varchar, '{{}}');
-    -- an attribute of the record, else of its resource (a map or a struct of the keys read)
+    -- a JSON object of unique [{{key, value}}] entries (as to_json of their map writes it)
+    create or replace temp macro otlp_entries_json(u) as coalesce('{{' || array_to_string(
+        list_transform(u, lambda x: to_json(x.key)::varchar || ':'
+            || coalesce(to_json(x.value)::varchar, 'null')), ',') || '}}', '{{}}');
+    -- an attribute of the record, else of its resource (structs of the keys read, see _lookups)
     create or replace temp macro attr(record, resource, k) as coalesce(record[k], resource[k]);
     create or replace temp macro attr_number(record, resource, k) as
         try_cast(attr(record, resource, k) as double);
@@ -208,13 +211,13 @@ METRIC_SCOPE_RECORDS = f"coalesce(list_sum(list_transform(s.metrics, lambda m: {
 LOG_SCOPE_RECORDS = "coalesce(len(s.logRecords), 0)"
 
 
-# The attributes the metric points' raw columns are taken from (INSERT_POINTS_SQL), the point's
-# first, then its resource's: each looked up once per distinct attribute set and once per
-# resource (`ak`, `rk`: structs of these keys), not once per point in maps of every key, which
-# was about half the cost of inserting the points (loading 60 days of 200 members, alternated:
-# 11.6 and 11.7 s before, 11.0 and 11.2 s after). Log records keep their maps (`am`, `rm`):
-# their sets are nearly all distinct, and the structs cost their explode more than they saved
-# their insert.
+# The attributes the raw columns are taken from (INSERT_POINTS_SQL, INSERT_EVENTS_SQL), the
+# record's first, then its resource's: `ak` and `rk`, structs of these keys, read out of the
+# canonical JSON text of the attributes (`att_json`, `res_json`) by one json_extract_string of
+# all the keys. The metric points' are made once per distinct attribute set and once per
+# resource. No MAP is built: making one of each record's attributes cost more than the JSON
+# text and the lookups together (loading 60 days of 200 members, the log records' explode
+# went from about 1.9 to 1.4 s).
 IDENTITY_KEYS = (
     "session.id", "user.id", "user.email", "api_key.name", "user.account_uuid", "organization.id",
     "terminal.type", "service.name", "service.version",
@@ -223,23 +226,36 @@ POINT_KEYS = IDENTITY_KEYS + (
     "type", "model", "decision", "source", "tool_name", "tool", "language", "start_type",
     "query_source",
 )
+EVENT_KEYS = IDENTITY_KEYS + (
+    "event.name", "event.sequence", "prompt.id", "model", "tool_name", "tool", "decision",
+    "decision_type", "source", "decision_source", "cost_usd", "cost_usd_micros", "input_tokens",
+    "output_tokens", "cache_read_tokens", "cache_creation_tokens", "duration_ms", "status_code",
+)
 
 
-def _lookups(attribute_map: str, keys: tuple[str, ...]) -> str:
-    """A struct of `keys`, each the map's value for it (NULL where the map has none)."""
-    return "{" + ", ".join(f"'{k}': {attribute_map}['{k}']" for k in keys) + "}"
+def _extracted(attributes_json: str, keys: tuple[str, ...]) -> str:
+    """The values of `keys` in the JSON object `attributes_json`, as a list (NULL where it has
+    none): the object is parsed once for all of them. _lookups names them."""
+    paths = ", ".join(f"'$.\"{k}\"'" for k in keys)
+    return f"json_extract_string({attributes_json}, [{paths}])"
+
+
+def _lookups(extracted: str, keys: tuple[str, ...]) -> str:
+    """A struct of `keys` from the list `extracted` that _extracted gave for them."""
+    return "struct_pack(" + ", ".join(
+        f'"{k}" := {extracted}[{i}]' for i, k in enumerate(keys, start=1)
+    ) + ")"
 
 
 def _resource_and_scope_ctes(
     resource_list: str, scope_list: str, scope_alias: str, scope_records: str,
-    keys: tuple[str, ...] | None = None,
+    keys: tuple[str, ...],
 ) -> str:
     """The CTEs `resources` .. `scopes` shared by both signals: each resource of a body, its
-    attributes as JSON (`res_json`) and as a map (`rm`), or with `keys` as a struct of those
-    (`rk`), built once per resource rather than per record, and each of its scopes as
-    `scope_alias`, with `before`: how many records of the line come before the scope's first.
-    `scope_records` counts the records of scope `s`. Reads CTE `bodies` (column b)."""
-    lookups, carried = (f", {_lookups('rm', keys)} as rk", "rk") if keys else ("", "rm")
+    attributes as canonical JSON (`res_json`) and `keys` of them as a struct (`rk`), built once
+    per resource rather than per record, and each of its scopes as `scope_alias`, with
+    `before`: how many records of the line come before the scope's first. `scope_records`
+    counts the records of scope `s`. Reads CTE `bodies` (column b)."""
     return f"""resources as (
     select source_file, line_no, generate_subscripts(b.{resource_list}, 1) as ri,
         unnest(b.{resource_list}) as r,
@@ -255,16 +271,16 @@ resource_sorted as (
     from resources
 ),
 resource_unique as (
-    select * exclude (res_sorted), map_from_entries(otlp_unique_keys(res_sorted)) as rm
+    select * exclude (res_sorted), otlp_entries_json(otlp_unique_keys(res_sorted)) as res_json
     from resource_sorted
 ),
 resource_attrs as (
-    select *, otlp_map_json(rm) as res_json{lookups},
+    select *, {_extracted('res_json', keys)} as rl,
         list_transform(scope_list, lambda s: {scope_records}) as scope_records
     from resource_unique
 ),
 scopes as (
-    select source_file, line_no, {carried}, res_json,
+    select source_file, line_no, {_lookups('rl', keys)} as rk, res_json,
         before + coalesce(list_sum(scope_records[1:generate_subscripts(scope_list, 1) - 1]), 0)
             as before,
         unnest(scope_list) as {scope_alias}
@@ -344,13 +360,16 @@ attribute_sorted as (
         select unnest(sum.dataPoints).attributes from metrics
     )
 ),
-attribute_maps as (
-    select attributes, map_from_entries(otlp_unique_keys(att_sorted)) as am
-    from attribute_sorted
+attribute_json as (
+    select attributes, att_json, {_extracted('att_json', POINT_KEYS)} as al
+    from (
+        select attributes, otlp_entries_json(otlp_unique_keys(att_sorted)) as att_json
+        from attribute_sorted
+    )
 ),
 attribute_sets as (
-    select attributes, {_lookups('am', POINT_KEYS)} as ak, otlp_map_json(am) as att_json
-    from attribute_maps
+    select attributes, {_lookups('al', POINT_KEYS)} as ak, att_json
+    from attribute_json
 )
 select typed.* exclude (point_attributes), s.ak, s.att_json,
     case
@@ -364,14 +383,15 @@ from typed
 left join attribute_sets as s on typed.point_attributes is not distinct from s.attributes
 """
 
-EXPLODE_LOGS_SQL = """
+EXPLODE_LOGS_SQL = f"""
 create or replace temp table _events as
 with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_logs
 ),
-""" + _resource_and_scope_ctes("resourceLogs", "scopeLogs", "sl", LOG_SCOPE_RECORDS) + """records as (
-    select source_file, line_no, rm, res_json, sl.scope as scope,
+{_resource_and_scope_ctes("resourceLogs", "scopeLogs", "sl", LOG_SCOPE_RECORDS, EVENT_KEYS)}\
+records as (
+    select source_file, line_no, rk, res_json, sl.scope as scope,
         before + generate_subscripts(sl.logRecords, 1) as record_index, unnest(sl.logRecords) as r
     from scopes
 ),
@@ -379,7 +399,7 @@ typed as (
 select
     source_file, line_no,
     record_index::integer as record_index,
-    rm, res_json, otlp_sorted_entries(r.attributes) as att_sorted, scope,
+    rk, res_json, otlp_sorted_entries(r.attributes) as att_sorted, scope,
     coalesce(nullif(otlp_int(r.timeUnixNano), 0), nullif(otlp_int(r.observedTimeUnixNano), 0))
         as time_unix_nano,
     nullif(otlp_int(r.observedTimeUnixNano), 0) as observed_time_unix_nano,
@@ -389,21 +409,28 @@ select
     r.severityText as severity_text,
     null::varchar as record_error
 from records
+),
+with_json as (
+    select * exclude (att_sorted), otlp_entries_json(otlp_unique_keys(att_sorted)) as att_json
+    from typed
+),
+with_values as (
+    select *, {_extracted('att_json', EVENT_KEYS)} as al from with_json
 )
-select * exclude (am_, record_error), am_ as am, otlp_map_json(am_) as att_json,
+select * exclude (al, record_error), {_lookups('al', EVENT_KEYS)} as ak,
     case
         when time_unix_nano is null then 'log_record_without_time'
         when not otlp_time_possible(time_unix_nano) then 'time_out_of_range'
     end as record_error
-from (select * exclude (att_sorted), map_from_entries(otlp_unique_keys(att_sorted)) as am_ from typed)
+from with_values
 """
 
 LOADED_AT = "current_timestamp::timestamp"
 
 # Columns every raw record has, from its attributes (record first, then resource) and origin.
 def _identity_columns(record: str, resource: str) -> str:
-    """The identity columns, from the record's attributes (`ak` or `am`), then the resource's
-    (`rk` or `rm`)."""
+    """The identity columns, from the record's attributes (`record`), then the resource's
+    (`resource`): structs of the keys read (_lookups)."""
     return f"""\
     attr({record}, {resource}, 'session.id') as session_id,
     attr({record}, {resource}, 'user.id') as user_id,
@@ -460,24 +487,24 @@ select
     observed_time_unix_nano,
     body,
     coalesce(
-        attr(am, rm, 'event.name'),
+        attr(ak, rk, 'event.name'),
         regexp_replace(otlp_event_name, '^claude_code\\.', ''),
         case when body like 'claude_code.%' then regexp_replace(body, '^claude_code\\.', '') end
     ) as event_name,
-    try_cast(attr_number(am, rm, 'event.sequence') as bigint) as event_sequence,
-{_identity_columns('am', 'rm')}    attr(am, rm, 'prompt.id') as prompt_id,
-    attr(am, rm, 'model') as attr_model,
-    coalesce(attr(am, rm, 'tool_name'), attr(am, rm, 'tool')) as attr_tool_name,
-    coalesce(attr(am, rm, 'decision'), attr(am, rm, 'decision_type')) as attr_decision,
-    coalesce(attr(am, rm, 'source'), attr(am, rm, 'decision_source')) as attr_source,
-    coalesce(attr_number(am, rm, 'cost_usd'), attr_number(am, rm, 'cost_usd_micros') / 1e6)
+    try_cast(attr_number(ak, rk, 'event.sequence') as bigint) as event_sequence,
+{_identity_columns('ak', 'rk')}    attr(ak, rk, 'prompt.id') as prompt_id,
+    attr(ak, rk, 'model') as attr_model,
+    coalesce(attr(ak, rk, 'tool_name'), attr(ak, rk, 'tool')) as attr_tool_name,
+    coalesce(attr(ak, rk, 'decision'), attr(ak, rk, 'decision_type')) as attr_decision,
+    coalesce(attr(ak, rk, 'source'), attr(ak, rk, 'decision_source')) as attr_source,
+    coalesce(attr_number(ak, rk, 'cost_usd'), attr_number(ak, rk, 'cost_usd_micros') / 1e6)
         as cost_usd,
-    attr_number(am, rm, 'input_tokens') as input_tokens,
-    attr_number(am, rm, 'output_tokens') as output_tokens,
-    attr_number(am, rm, 'cache_read_tokens') as cache_read_tokens,
-    attr_number(am, rm, 'cache_creation_tokens') as cache_creation_tokens,
-    attr_number(am, rm, 'duration_ms') as duration_ms,
-    attr(am, rm, 'status_code') as status_code,
+    attr_number(ak, rk, 'input_tokens') as input_tokens,
+    attr_number(ak, rk, 'output_tokens') as output_tokens,
+    attr_number(ak, rk, 'cache_read_tokens') as cache_read_tokens,
+    attr_number(ak, rk, 'cache_creation_tokens') as cache_creation_tokens,
+    attr_number(ak, rk, 'duration_ms') as duration_ms,
+    attr(ak, rk, 'status_code') as status_code,
     severity_number,
     severity_text,
 {LINEAGE_COLUMNS}from _events join _batch_files f using (source_file) where record_error is null

@@ -76,6 +76,21 @@ def test_captures_load_every_record(con, tmp_path):
     ) == [(pytest.approx(0.07063155), 17.0)]
 
 
+def test_attributes_json_is_stored_with_zstd(tmp_path):
+    """raw_schema.py says why: the column's values are mostly distinct."""
+    landing = tmp_path / "landing"
+    shutil.copytree(CAPTURES, landing / "otlp" / "captures")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        load_landing_dir(con, landing)
+        con.execute("checkpoint")
+        for table in ("otlp_metric_points", "otlp_log_records"):
+            assert rows(
+                con,
+                f"select distinct compression from pragma_storage_info('raw.{table}') "
+                "where column_name = 'attributes_json' and segment_type = 'VARCHAR'",
+            ) == [("ZSTD",)]
+
+
 def test_every_numeric_encoding_parses(con, tmp_path):
     landing = tmp_path / "landing"
     points = [

@@ -8,6 +8,13 @@ truncated or replaced starts a new generation, and the rows of earlier generatio
 was loaded is never lost because a file changed (dbt's staging de-duplication keeps records
 delivered twice from counting twice). The `usage_date` column is the UTC day of the record's
 own `timeUnixNano`; dbt filters on it.
+
+`attributes_json`, the records' canonical attributes, is stored with ZSTD rather than the
+dictionary and FSST compression DuckDB picks: its values are mostly distinct, and choosing and
+applying those was most of the cost of writing the raw tables. Loading 60 days of 200 members,
+writing and committing the two tables took 1.6 s instead of 2.8 s, and the file holds 29 MB
+instead of 81 MB; reading the column whole is about 60 % slower (0.17 s against 0.11 s for
+3.5 million points). Tables created before keep their compression.
 """
 
 RAW_SCHEMA = "raw"
@@ -43,7 +50,7 @@ OTLP_METRIC_POINTS_COLUMNS = """
     scope_name VARCHAR,
     scope_version VARCHAR,
     resource_attributes_json VARCHAR NOT NULL,
-    attributes_json VARCHAR NOT NULL,
+    attributes_json VARCHAR NOT NULL USING COMPRESSION zstd,
     source_file VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
     record_index INTEGER NOT NULL,
@@ -85,7 +92,7 @@ OTLP_LOG_RECORDS_COLUMNS = """
     scope_name VARCHAR,
     scope_version VARCHAR,
     resource_attributes_json VARCHAR NOT NULL,
-    attributes_json VARCHAR NOT NULL,
+    attributes_json VARCHAR NOT NULL USING COMPRESSION zstd,
     source_file VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
     record_index INTEGER NOT NULL,
@@ -289,12 +296,15 @@ META_TABLES = {
 
 
 def column_definitions(columns: str) -> list[tuple[str, str]]:
-    """(name, type) of each column of a DDL column list, constraints and defaults left out."""
+    """(name, type) of each column of a DDL column list, constraints, defaults and storage
+    compression left out."""
     definitions = []
     for line in columns.strip().splitlines():
         name, *rest = line.strip().rstrip(",").split()
         if name.upper() == "PRIMARY":
             continue
+        if "USING" in (w.upper() for w in rest):
+            rest = rest[: [w.upper() for w in rest].index("USING")]
         if "DEFAULT" in (w.upper() for w in rest):
             rest = rest[: [w.upper() for w in rest].index("DEFAULT")]
         type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]

@@ -274,14 +274,18 @@ def _load_batch(con, batch: list[Planned], summary: LoadSummary) -> None:
         for chunk in read_ahead(iter_line_chunks([p.landed for p in batch], stats)):
             # read by name by the queries below (classify_lines says why not con.register)
             _batch_lines, _lines = classify_lines(con, chunk)
-            con.execute(otlp_sql.EXPLODE_METRICS_SQL)
-            con.execute(otlp_sql.EXPLODE_LOGS_SQL)
+            # Arrow too, not temp tables: a chunk's points (about 40,000) are fewer than a row
+            # group, so a temp table of them was read by one thread. Loading 60 days of 200
+            # members, alternated: 9.29/9.08 s before, 8.71/8.85 s after; peak RSS 2,050 MB
+            # before, 1,655 MB after.
+            _points = _scannable(con.sql(otlp_sql.EXPLODE_METRICS_SQL).to_arrow_table())
+            _events = _scannable(con.sql(otlp_sql.EXPLODE_LOGS_SQL).to_arrow_table())
             con.execute(otlp_sql.INSERT_POINTS_SQL)
             con.execute(otlp_sql.INSERT_EVENTS_SQL)
             con.execute(insert_quarantine)
             con.execute(STORED_QUARANTINE_SQL)
             con.execute(f"insert into _file_counts {otlp_sql.FILE_COUNTS_SQL}")
-            del chunk, _batch_lines, _lines  # freed now, not at the batch's commit
+            del chunk, _batch_lines, _lines, _points, _events  # freed now, not at the batch's commit
             failpoint("ingest.mid_batch")
         con.execute(
             "create or replace temp table _batch_hashes (source_file varchar, generation integer, "

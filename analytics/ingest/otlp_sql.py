@@ -289,8 +289,9 @@ scopes as (
 """
 
 
+# The explodes are queries whose results the loader hands on as Arrow, `_points` and `_events`
+# (loader._load_batch), like `_lines`.
 EXPLODE_METRICS_SQL = f"""
-create or replace temp table _points as
 with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_metrics
@@ -384,7 +385,6 @@ left join attribute_sets as s on typed.point_attributes is not distinct from s.a
 """
 
 EXPLODE_LOGS_SQL = f"""
-create or replace temp table _events as
 with bodies as (
     select source_file, line_no, body as b
     from _lines where line_error is null and has_logs

@@ -18,6 +18,8 @@ column whole is about 60 % slower (0.17 s against 0.11 s for 3.5 million points)
 created before keep their compression (DuckDB cannot change a column's).
 """
 
+import itertools
+
 RAW_SCHEMA = "raw"
 
 OTLP_METRIC_POINTS_COLUMNS = """
@@ -304,11 +306,9 @@ def column_definitions(columns: str) -> list[tuple[str, str]]:
         name, *rest = line.strip().rstrip(",").split()
         if name.upper() == "PRIMARY":
             continue
-        if "USING" in (w.upper() for w in rest):
-            rest = rest[: [w.upper() for w in rest].index("USING")]
-        if "DEFAULT" in (w.upper() for w in rest):
-            rest = rest[: [w.upper() for w in rest].index("DEFAULT")]
-        type_words = [w for w in rest if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
+        # a default value or a storage clause ends the type and constraints
+        words = list(itertools.takewhile(lambda w: w.upper() not in ("DEFAULT", "USING"), rest))
+        type_words = [w for w in words if w.upper() not in ("NOT", "NULL", "PRIMARY", "KEY")]
         definitions.append((name, " ".join(type_words)))
     return definitions
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -143,6 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     inputs = _run_inputs(landing, start, end, args)
     if inputs is not None and _answered_unchanged(inputs):
         return 0
+    # no garbage collection while Dagster, dbt and the definitions load: their objects live as
+    # long as the process; run_pipeline freezes them and turns it back on (orchestration.launcher)
+    gc.disable()
     from orchestration.launcher import run_pipeline
 
     return run_pipeline(landing, start, end, reload=args.reload, inputs=inputs)

@@ -21,6 +21,7 @@ ends (a negative code is the signal that ended it, as in subprocess).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -147,6 +148,9 @@ def serve(path: str) -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     warm_dbt()
+    # what is loaded lives as long as every child: out of their garbage collections (which then
+    # neither walk it nor write to its pages), as the gc module's documentation advises before fork
+    gc.freeze()
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".new")

@@ -11,6 +11,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import CAPTURES, mart_snapshot, query, run_cli
@@ -214,3 +215,60 @@ def test_bad_arguments_are_one_line_errors(tmp_path, env):
     assert missing.returncode == 2 and "landing folder not found" in missing.stderr
     empty = run_cli(env, "run", check=False)
     assert empty.returncode == 2 and "no telemetry found" in empty.stderr
+
+
+def _materialized_as_kept(env: dict[str, str]) -> set[str]:
+    """The assets the last run reported as kept, not created again (dbt/created_again false)."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
+    try:
+        run = instance.get_runs(limit=1)[0]
+        records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+        return {
+            record.event_log_entry.dagster_event.asset_key.to_user_string()
+            for record in records
+            if record.event_log_entry.dagster_event.event_specific_data.materialization.metadata.get(
+                "dbt/created_again"
+            ) is not None
+        }
+    finally:
+        instance.dispose()
+
+
+STATIC_MODELS = {
+    "intermediate/metricflow_time_spine",
+    *(f"staging/stg_{name}" for name in (
+        "otlp__log_records", "otlp__identities", "otlp__metric_points", "admin_api__usage",
+        "admin_api__tool_actions", "admin_api__model_usage", "roster__members",
+        "roster__identities", "budgets__budgets", "privacy__member_pseudonyms",
+    )),
+}
+
+
+def test_views_and_the_time_spine_are_created_again_only_when_needed(captures_landing, env):
+    """The models that read nothing a run changes are left as they are by a later build with the
+    same code (their tests still run), and created again when one of them is missing."""
+    run_cli(env, "run")
+    before = mart_snapshot(env)
+    log = Path(env["DAGSTER_HOME"]) / "logs" / "analytics-run.log"
+    assert "OK created sql view model staging.stg_roster__members" in log.read_text()
+    assert _materialized_as_kept(env) == set()
+
+    # the raw data loaded again (new load times): dbt builds, without the views and the spine
+    run_cli(env, "run", "--reload")
+    text = log.read_text()
+    assert "created sql view model" not in text and "metricflow_time_spine " not in text.replace(
+        "column_values_metricflow_time_spine", "")
+    assert "PASS column_values_stg_roster__members" in text  # the view's tests ran
+    assert _materialized_as_kept(env) == STATIC_MODELS
+    assert mart_snapshot(env) == before
+
+    # a view dropped by hand: the next build creates them all again
+    con = duckdb.connect(env["ANALYTICS_WAREHOUSE"])
+    con.execute("drop view staging.stg_roster__members")
+    con.close()
+    run_cli(env, "run", "--reload")
+    assert "OK created sql view model staging.stg_roster__members" in log.read_text()
+    assert _materialized_as_kept(env) == set()
+    assert mart_snapshot(env) == before

@@ -30,13 +30,19 @@ from analytics.ingest.raw_schema import (
 DBT_SOURCE_FOLDERS = ("models", "macros", "tests", "seeds")
 
 
-def fingerprint(con, dbt_project_dir: Path) -> str:
+def code_fingerprint(con, dbt_project_dir: Path) -> str:
+    """What dbt compiles the models' SQL from, without the data: the dbt target (engine), the
+    zone and the other settings dbt reads, dbt's own version, the dbt project's files, and the
+    raw tables' columns (which the staging views select from)."""
+    from importlib.metadata import version
+
     digest = hashlib.blake2b(digest_size=16)
     # a build on one engine says nothing of the other's tables
     where_built = settings.spark_warehouse() if settings.engine() == "spark" else ""
     digest.update(f"{settings.dbt_target()}:{where_built}:{settings.timezone()}|".encode())
     # the team marts fold small teams by this setting, which dbt reads from the environment
     digest.update(f"min_group_size={settings.min_group_size()}|".encode())
+    digest.update(f"dbt-core={version('dbt-core')}|dbt-duckdb={version('dbt-duckdb')}|".encode())
     sources = [dbt_project_dir / "dbt_project.yml", dbt_project_dir / "profiles.yml"]
     for folder in DBT_SOURCE_FOLDERS:
         sources.extend(sorted((dbt_project_dir / folder).rglob("*")))
@@ -44,15 +50,55 @@ def fingerprint(con, dbt_project_dir: Path) -> str:
         if path.is_file():
             digest.update(path.relative_to(dbt_project_dir).as_posix().encode())
             digest.update(path.read_bytes())
-    tables = con.execute(
-        "select table_name, list(column_name) from information_schema.columns "
-        "where table_schema = 'raw' group by table_name order by table_name"
+    for table, columns in _raw_columns(con):
+        digest.update(f"{table}:{columns}|".encode())
+    return digest.hexdigest()
+
+
+def _raw_columns(con) -> list[tuple[str, list[str]]]:
+    return con.execute(
+        "select table_name, list(column_name || ' ' || data_type order by ordinal_position) "
+        "from information_schema.columns where table_schema = 'raw' group by table_name order by table_name"
     ).fetchall()
-    for table, columns in tables:
-        loaded = "max(loaded_at)" if "loaded_at" in columns else "null"
+
+
+def fingerprint(con, code: str) -> str:
+    """The build's inputs: its code (code_fingerprint) and each raw table's row count and latest
+    load time."""
+    digest = hashlib.blake2b(code.encode(), digest_size=16)
+    for table, columns in _raw_columns(con):
+        loaded = "max(loaded_at)" if any(column.startswith("loaded_at ") for column in columns) else "null"
         count, latest = con.execute(f"select count(*), {loaded} from raw.{table}").fetchall()[0]
         digest.update(f"{table}:{count}:{latest}|".encode())
     return digest.hexdigest()
+
+
+# meta.settings: the code_fingerprint the models that read no run's data were last built with
+STATIC_MODELS_SETTING = "static_models_built_with"
+
+
+def static_models_current(con, code: str, relations: list[tuple[str, str]]) -> bool:
+    """Whether the models that do not depend on a run's data (the staging views, whose
+    definition is all they hold, and the time spine) were built with this code and are all
+    still there as (schema, name): then a build need not create them again."""
+    _create_settings(con)
+    built = con.execute("select value from meta.settings where name = ?", [STATIC_MODELS_SETTING]).fetchall()
+    if not built or built[0][0] != code:
+        return False
+    present = set(
+        con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
+        ).fetchall()
+    )
+    return all(relation in present for relation in relations)
+
+
+def record_static_models(con, code: str) -> None:
+    _create_settings(con)
+    con.execute(
+        "insert or replace into meta.settings values (?, ?, current_timestamp::timestamp)",
+        [STATIC_MODELS_SETTING, code],
+    )
 
 
 def is_up_to_date(con, window: tuple[date, date], current: str) -> bool:

@@ -145,7 +145,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if inputs is not None and _answered_unchanged(inputs):
         return 0
     # no garbage collection while Dagster, dbt and the definitions load: their objects live as
-    # long as the process; run_pipeline freezes them and turns it back on (orchestration.launcher)
+    # long as the process; loading the definitions freezes them and turns it back on
+    # (orchestration/heap.py)
     gc.disable()
     from orchestration.launcher import run_pipeline
 

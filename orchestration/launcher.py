@@ -5,7 +5,6 @@ instance (so it shows in the UI), then its summary."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import re
 import sys
 import time
@@ -27,27 +26,6 @@ from orchestration.patches import quiet_unexecuted_check_warnings
 
 JOB_NAME = "daily_pipeline"
 
-
-
-# Python's collector then runs after this many new container objects instead of 700: a run
-# allocates millions of short-lived ones (dbt's events and Jinja, Dagster's events)
-GC_ALLOCATIONS_THRESHOLD = 10_000
-
-
-def collect_only_new_objects() -> None:
-    """Leave what is loaded by now out of Python's garbage collection for the rest of the run,
-    and collect the rest less often (both documented uses of the `gc` module).
-
-    Dagster, dbt and the loaded definitions are some million objects that live as long as the
-    process, and each full collection walked all of them: in a daily run (200 members, a day
-    after 7), 7 full collections took 0.5 s and the collector 0.85 s in all, of 8.5 s.
-    `gc.freeze()` moves them to a generation that is never collected; with the threshold
-    raised the collector took 0.3 s. `analytics run` turns collection off while the libraries
-    import (cmd_run); this turns it back on.
-    """
-    gc.freeze()
-    gc.set_threshold(GC_ALLOCATIONS_THRESHOLD, 10, 10)
-    gc.enable()
 
 
 def _landing_range(landing: Path, warehouse: Path) -> tuple[date | None, date | None]:
@@ -195,7 +173,6 @@ def run_pipeline(
     from orchestration.definitions import defs
     from orchestration.defs.alerts.assets import ALERTS_KEY, deliver_budget_alerts
     from orchestration.defs.partitions import partition_range_tags
-    collect_only_new_objects()
 
     days = days_between(start, end)
     print(

@@ -8,7 +8,7 @@ from tests.conftest import PROJECT_ROOT
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 
 
-def test_static_models_are_current_only_with_the_same_code_and_every_relation_there(monkeypatch):
+def test_static_models_are_current_only_with_the_same_code_definitions_and_relations(monkeypatch):
     monkeypatch.setenv("ANALYTICS_TIMEZONE", "UTC")
     monkeypatch.delenv("ANALYTICS_MIN_GROUP_SIZE", raising=False)
     con = duckdb.connect()
@@ -17,7 +17,7 @@ def test_static_models_are_current_only_with_the_same_code_and_every_relation_th
     relations = [("staging", "v")]
     code = build_log.code_fingerprint(con, DBT_PROJECT)
     assert not build_log.static_models_current(con, code, relations)  # never built
-    build_log.record_static_models(con, code)
+    build_log.record_static_models(con, code, relations)
     assert build_log.static_models_current(con, code, relations)
     # dbt reads another zone, or another smallest team: other SQL
     monkeypatch.setenv("ANALYTICS_TIMEZONE", "Asia/Tokyo")
@@ -32,6 +32,11 @@ def test_static_models_are_current_only_with_the_same_code_and_every_relation_th
     assert changed != code and not build_log.static_models_current(con, changed, relations)
     con.execute("alter table raw.otlp_metric_points drop column value")
     assert build_log.code_fingerprint(con, DBT_PROJECT) == code
+    # a view created again with another definition (a `dbt build` by hand in another zone, say)
+    con.execute("create or replace view staging.v as select 2 as x")
+    assert not build_log.static_models_current(con, code, relations)
+    con.execute("create or replace view staging.v as select 1 as x")
+    assert build_log.static_models_current(con, code, relations)
     # a relation missing
     con.execute("drop view staging.v")
     assert not build_log.static_models_current(con, code, relations)

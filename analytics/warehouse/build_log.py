@@ -73,31 +73,51 @@ def fingerprint(con, code: str) -> str:
     return digest.hexdigest()
 
 
-# meta.settings: the code_fingerprint the models that read no run's data were last built with
+# meta.settings: the state (static_state) the models that read no run's data were last built in
 STATIC_MODELS_SETTING = "static_models_built_with"
 
 
-def static_models_current(con, code: str, relations: list[tuple[str, str]]) -> bool:
-    """Whether the models that do not depend on a run's data (the staging views, whose
-    definition is all they hold, and the time spine) were built with this code and are all
-    still there as (schema, name): then a build need not create them again."""
-    _create_settings(con)
-    built = con.execute("select value from meta.settings where name = ?", [STATIC_MODELS_SETTING]).fetchall()
-    if not built or built[0][0] != code:
-        return False
+def static_state(con, code: str, relations: list[tuple[str, str]]) -> str | None:
+    """The code fingerprint with the views' definitions as the warehouse holds them, or None
+    when one of the relations (schema, name) is missing. A `dbt build` run by hand with other
+    settings (another zone, say) leaves other view definitions, so a different state."""
     present = set(
         con.execute(
             "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
         ).fetchall()
     )
-    return all(relation in present for relation in relations)
+    if not all(relation in present for relation in relations):
+        return None
+    wanted = set(relations)
+    digest = hashlib.blake2b(code.encode(), digest_size=16)
+    views = con.execute(
+        "select schema_name, view_name, sql from duckdb_views() "
+        "where database_name = current_database() and not internal order by all"
+    ).fetchall()
+    for schema, name, sql in views:
+        if (schema, name) in wanted:
+            digest.update(f"{schema}.{name}:{sql}|".encode())
+    return digest.hexdigest()
 
 
-def record_static_models(con, code: str) -> None:
+def static_models_current(con, code: str, relations: list[tuple[str, str]]) -> bool:
+    """Whether the models that do not depend on a run's data (the staging views, whose
+    definition is all they hold, and the time spine) are as the last build of every model left
+    them, with this code: then a build need not create them again."""
+    _create_settings(con)
+    built = con.execute("select value from meta.settings where name = ?", [STATIC_MODELS_SETTING]).fetchall()
+    return bool(built) and built[0][0] == static_state(con, code, relations)
+
+
+def record_static_models(con, code: str, relations: list[tuple[str, str]]) -> None:
+    """After a build that created them: their state, for the next build to compare."""
+    state = static_state(con, code, relations)
+    if state is None:
+        return
     _create_settings(con)
     con.execute(
         "insert or replace into meta.settings values (?, ?, current_timestamp::timestamp)",
-        [STATIC_MODELS_SETTING, code],
+        [STATIC_MODELS_SETTING, state],
     )
 
 

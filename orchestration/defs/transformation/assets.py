@@ -145,8 +145,9 @@ def static_models() -> list[dict]:
 
 
 def kept_outputs(context, kept: list[dict]) -> list[dg.Output]:
-    """An output for each static model the build left as it was: built with the same code,
-    it is as a new build would make it (orchestration/defs/transformation says when)."""
+    """An output for each static model the build left as it was: built by an earlier run with
+    the same code and left as that run made it, it is what a new build would make (this
+    module's docstring says when)."""
     outputs = []
     for node in kept:
         key = translator.get_asset_key(node)
@@ -157,8 +158,8 @@ def kept_outputs(context, kept: list[dict]) -> list[dg.Output]:
                 "unique_id": node["unique_id"],
                 "dbt/created_again": dg.MetadataValue.bool(False),
                 "dbt/why": dg.MetadataValue.text(
-                    "built before with the same dbt code, settings and raw columns, "
-                    "and still in the warehouse: not created again; its tests ran"
+                    "built by an earlier run with the same dbt code, settings and raw columns, "
+                    "and as that run left it: not created again; its tests ran"
                 ),
             },
         ))

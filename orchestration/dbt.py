@@ -213,12 +213,19 @@ def describe_test(test: Mapping[str, Any], project_dir: Path) -> str:
     return text or f"dbt singular test {test.get('name')}"
 
 
+def is_day_grained(config: Mapping[str, Any]) -> bool:
+    """Whether a model holds a row per day: its table is partitioned by `usage_date` (the
+    `partition_by` a Spark table is stored by), not by `usage_month`."""
+    partition_by = config.get("partition_by")
+    return (partition_by if isinstance(partition_by, list) else [partition_by]) == ["usage_date"]
+
+
 class LayeredTranslator(DagsterDbtTranslator):
     """Groups dbt models by layer (staging, intermediate, marts) in the lineage graph, names an
     owner, describes every test's asset check, and links each model to its SQL file. With the
     spark engine, the sources are the raw layer's Parquet tables, so their keys are those of the
-    assets that publish them. The incremental marts, and only they, are partitioned by day
-    (orchestration/defs/partitions.py says why)."""
+    assets that publish them. The incremental marts with a row per day, and only they, are
+    partitioned by day (orchestration/defs/partitions.py says why)."""
 
     def __init__(self, source_key_for_spark, daily_partitions: dg.PartitionsDefinition):
         super().__init__(
@@ -228,8 +235,12 @@ class LayeredTranslator(DagsterDbtTranslator):
         self._daily_partitions = daily_partitions
 
     def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
-        materialized = (dbt_resource_props.get("config") or {}).get("materialized")
-        if self.get_group_name(dbt_resource_props) == "marts" and materialized == "incremental":
+        config = dbt_resource_props.get("config") or {}
+        if (
+            self.get_group_name(dbt_resource_props) == "marts"
+            and config.get("materialized") == "incremental"
+            and is_day_grained(config)
+        ):
             return self._daily_partitions
         return None
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -175,6 +176,16 @@ def test_other_encodings_duplicates_malformed_lines_over_days_and_months(tmp_pat
     assert monthly[1][5] == pytest.approx(0.10528005 + 0.093948 + 0.1053318 + 0.110544, abs=1e-9)
     assert query(env, "select count(*) from raw.quarantine") == [(3,)]
 
+    # the daily marts are materialized once per day of the run, the monthly ones once per run
+    events = _last_run_materializations(env)
+    per_asset = Counter(event.asset_key.to_user_string() for event in events)
+    assert per_asset["marts/fct_org_daily"] == 31
+    assert {event.partition for event in events if event.asset_key.to_user_string() == "marts/fct_org_daily"} == {
+        (date(2026, 10, 25) + timedelta(days=i)).isoformat() for i in range(31)
+    }
+    assert per_asset["marts/fct_org_monthly"] == per_asset["marts/fct_member_monthly"] == 1
+    assert per_asset["marts/dim_members"] == 1
+
 
 def test_a_cumulative_series_across_midnight_gives_the_same_increments_day_by_day(tmp_path, env):
     landing = tmp_path / "landing"
@@ -217,23 +228,26 @@ def test_bad_arguments_are_one_line_errors(tmp_path, env):
     assert empty.returncode == 2 and "no telemetry found" in empty.stderr
 
 
-def _materialized_as_kept(env: dict[str, str]) -> set[str]:
-    """The assets the last run reported as kept, not created again (dbt/created_again false)."""
+def _last_run_materializations(env: dict[str, str]) -> list:
+    """The last run's materializations, as Dagster recorded them."""
     from dagster import DagsterEventType, DagsterInstance
 
     instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
     try:
         run = instance.get_runs(limit=1)[0]
         records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
-        return {
-            record.event_log_entry.dagster_event.asset_key.to_user_string()
-            for record in records
-            if record.event_log_entry.dagster_event.event_specific_data.materialization.metadata.get(
-                "dbt/created_again"
-            ) is not None
-        }
+        return [record.event_log_entry.dagster_event for record in records]
     finally:
         instance.dispose()
+
+
+def _materialized_as_kept(env: dict[str, str]) -> set[str]:
+    """The assets the last run reported as kept, not created again (dbt/created_again false)."""
+    return {
+        event.asset_key.to_user_string()
+        for event in _last_run_materializations(env)
+        if event.event_specific_data.materialization.metadata.get("dbt/created_again") is not None
+    }
 
 
 STATIC_MODELS = {

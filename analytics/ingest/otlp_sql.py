@@ -22,23 +22,29 @@ ATTRIBUTES = f"[{ANYVALUE}]"
 # makes a wrongly typed attribute list NULL, or its entries' fields NULL, either way.
 RESOURCE = '{"attributes": "JSON"}'
 SCOPE = '{"name": "VARCHAR", "version": "VARCHAR"}'
+# A scalar that OTLP/JSON sends as a number or as a decimal string (64-bit integers, doubles,
+# enums, booleans) is read as VARCHAR: json_transform gives a JSON string's text and any other
+# value's JSON text (an object's, `true`, a number's as ->>'$' writes it), so a cast of it
+# gives what a cast of the value's ->>'$' would, without writing each value out as JSON and
+# parsing it again (five of them a point). Loading 60 days of 200 members alone, alternated: 20.0
+# and 20.4 s of CPU (12.6, 13.0 s) before, 19.0 and 19.2 s (11.8, 11.9 s) after, the same rows.
 NUMBER_DATA_POINT = (
-    '{"attributes": "JSON", "startTimeUnixNano": "JSON", "timeUnixNano": "JSON", '
-    '"asDouble": "JSON", "asInt": "JSON", "sum": "JSON"}'
+    '{"attributes": "JSON", "startTimeUnixNano": "VARCHAR", "timeUnixNano": "VARCHAR", '
+    '"asDouble": "VARCHAR", "asInt": "VARCHAR", "sum": "VARCHAR"}'
 )
 METRICS_BODY = (
     '{"resourceMetrics": [{"resource": ' + RESOURCE + ', "scopeMetrics": [{"scope": ' + SCOPE
     + ', "metrics": [{"name": "VARCHAR", "unit": "VARCHAR", '
-    '"sum": {"aggregationTemporality": "JSON", "isMonotonic": "JSON", "dataPoints": ['
+    '"sum": {"aggregationTemporality": "VARCHAR", "isMonotonic": "VARCHAR", "dataPoints": ['
     + NUMBER_DATA_POINT + ']}, '
     '"gauge": {"dataPoints": [' + NUMBER_DATA_POINT + ']}, '
-    '"histogram": {"aggregationTemporality": "JSON", "dataPoints": [' + NUMBER_DATA_POINT + ']}'
+    '"histogram": {"aggregationTemporality": "VARCHAR", "dataPoints": [' + NUMBER_DATA_POINT + ']}'
     '}]}]}]}'
 )
 LOGS_BODY = (
     '{"resourceLogs": [{"resource": ' + RESOURCE + ', "scopeLogs": [{"scope": ' + SCOPE
-    + ', "logRecords": [{"timeUnixNano": "JSON", "observedTimeUnixNano": "JSON", '
-    '"severityNumber": "JSON", "severityText": "VARCHAR", "body": "JSON", "eventName": "VARCHAR", '
+    + ', "logRecords": [{"timeUnixNano": "VARCHAR", "observedTimeUnixNano": "VARCHAR", '
+    '"severityNumber": "VARCHAR", "severityText": "VARCHAR", "body": "JSON", "eventName": "VARCHAR", '
     '"attributes": "JSON"}]}]}]}'
 )
 
@@ -124,8 +130,9 @@ def macros_sql(store_content: bool, time_bounds: tuple[int, int] = (0, 2**63 - 1
         v->>'stringValue', v->>'intValue', v->>'doubleValue', v->>'boolValue',
         json_extract(v, '$.arrayValue')::varchar, json_extract(v, '$.kvlistValue')::varchar,
         v->>'bytesValue');
-    create or replace temp macro otlp_int(v) as try_cast(v->>'$' as bigint);
-    create or replace temp macro otlp_number(v) as try_cast(v->>'$' as double);
+    -- a scalar read as VARCHAR (NUMBER_DATA_POINT says why)
+    create or replace temp macro otlp_int(v) as try_cast(v as bigint);
+    create or replace temp macro otlp_number(v) as try_cast(v as double);
     create or replace temp macro otlp_kept(k, v, t) as {kept};
     create or replace temp macro otlp_dropped(k) as {dropped};
     create or replace temp macro otlp_body(t) as {body};
@@ -328,7 +335,7 @@ points as (
     union all by name
     select * exclude (sum, gauge, histogram), 'sum' as metric_type,
         otlp_int(sum.aggregationTemporality) as temporality,
-        try_cast(sum.isMonotonic->>'$' as boolean) as monotonic,
+        try_cast(sum.isMonotonic as boolean) as monotonic,
         before + coalesce(len(gauge.dataPoints), 0) + coalesce(len(histogram.dataPoints), 0)
             + generate_subscripts(sum.dataPoints, 1) as record_index,
         unnest(sum.dataPoints) as p

@@ -14,7 +14,7 @@ records every partitioned asset's materialization once per day of a run (and, on
 wrote some 6,000 such events; with the four daily marts it is 480 (4 x 60 x 2). The monthly
 marts were partitioned by day until the eighteenth speed step: two materializations per day for
 a row per month, a third of the run's per-day events (over 30 further days about 0.5 s, a
-sixth of what those days cost outside the load). The unpartitioned assets still learn the
+quarter of what those days cost outside the load). The unpartitioned assets still learn the
 run's days, from its partition tags (`window_of`).
 """
 

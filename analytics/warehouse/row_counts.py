@@ -1,8 +1,9 @@
 """Row counts for materialization metadata (`dagster/row_count`), all tables in one statement.
 
 A table with a `usage_date` column is counted over the run's day window, one with a
-`usage_month` over the months the window touches (the partition's rows, as Dagster expects of a
-partitioned asset); any other table whole. A relation with a utc_date beside its local
+`usage_month` over the months the window touches: the rows the run rebuilt (for a mart
+partitioned by day, its partitions' rows, as Dagster expects of a partitioned asset; the
+monthly marts are not partitioned, and count the months the run rebuilt); any other table whole. A relation with a utc_date beside its local
 usage_date is bounded by its UTC day too, a day wider on each side.
 
 Views are not counted: a view holds no rows, and counting one runs its query (the staging views

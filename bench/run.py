@@ -14,7 +14,8 @@ by the sample-organization generator, measured in this one run on this machine:
   (bench/plain_query.py); their ratio, with and without the fixed start-up;
 - marginal cost: the same pair over twice the days of the same organization, and
   (run 2N - run N) / (plain 2N - plain N): fixed costs cancel, so this is the price of each
-  further byte against DuckDB's own;
+  further byte against DuckDB's own. The four commands are timed FULL_REPEATS times in
+  alternated rounds and the medians count (one round's figure is printed beside it);
 - fixed start-up: loading the Dagster definitions, and starting dbt (parse, no model);
 - daily run: one scheduled run (yesterday plus the 3 lookback days) after 7 and after
   HISTORY days of history were loaded, on the same new day's data; their ratio. Each is the
@@ -50,6 +51,8 @@ BIN = Path(sys.executable).parent
 LOOKBACK_DAYS = 3
 # scheduled runs timed from the same state, of which the median counts (--daily-repeats)
 DAILY_REPEATS = 3
+# rounds of the full runs and plain queries at both sizes, of which the medians count (--full-repeats)
+FULL_REPEATS = 3
 # Peak RSS of the largest descendant of a measured command, from the kernel's accounting.
 MEASURE = (
     "import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -160,46 +163,70 @@ def fixed_startup(env: dict[str, str], work: Path) -> tuple[float, float]:
     return definitions, dbt
 
 
-def _sized_run(work: Path, generated: Path, label: str, days: list[date]) -> dict:
-    """`analytics run` and the plain query over the same landing folder of these days."""
+def _sized_landing(work: Path, generated: Path, label: str, days: list[date]) -> dict:
+    """A landing folder of these days, its size, and the environment of a pipeline over it."""
     landing = work / f"landing-{label}"
     shutil.rmtree(landing, ignore_errors=True)
     landing_with_days(generated, landing, days)
-    env = pipeline_env(work / f"run-{label}", landing)
-    run = analytics_run(env, days[0], days[-1])
-    plain = measure([sys.executable, str(PROJECT_ROOT / "bench" / "plain_query.py"), str(landing)], env)
     on_disk, lines = otlp_size(landing)
-    return {"days": len(days), "lines": lines, "mb_on_disk": on_disk / 1e6, "run_s": run.seconds,
-            "run_peak_rss_mb": run.peak_rss_mb, "plain_s": plain.seconds, "env": env}
+    return {"days": len(days), "first": days[0], "last": days[-1], "landing": landing,
+            "lines": lines, "mb_on_disk": on_disk / 1e6, "env": pipeline_env(work / f"run-{label}", landing),
+            "run_s": [], "run_peak_rss_mb": [], "plain_s": []}
 
 
-def full_run(work: Path, members: int, days: int, start: date, figures: dict) -> None:
+def _measure_sized(work: Path, sized: dict, label: str) -> None:
+    """`analytics run` on an empty warehouse and instance, then the plain query, over the same
+    landing folder: appended to `sized`'s lists."""
+    env = pipeline_env(work / f"run-{label}", sized["landing"])
+    run = analytics_run(env, sized["first"], sized["last"])
+    plain = measure([sys.executable, str(PROJECT_ROOT / "bench" / "plain_query.py"), str(sized["landing"])], env)
+    sized["run_s"].append(run.seconds)
+    sized["run_peak_rss_mb"].append(run.peak_rss_mb)
+    sized["plain_s"].append(plain.seconds)
+
+
+def full_run(work: Path, members: int, days: int, start: date, figures: dict, repeats: int = FULL_REPEATS) -> None:
     """The full run over `days` and over twice as many days of the same organization: the
-    first gives the throughput figures, the pair the marginal cost of a further byte."""
+    first gives the throughput figures, the pair the marginal cost of a further byte.
+
+    Each of the four commands (run and plain query, each size) is timed `repeats` times, the
+    sizes alternated (short, long, short, long, ...), and the medians count: on a machine
+    whose speed drifts over minutes, a single pair put the same code's marginal cost anywhere
+    from 2.4 to 4.2 (bench/RESULTS.md, eighteenth step). The marginal cost of each round is
+    reported beside it, for its spread."""
     generated = work / "full"
     summary = generate_organization(generated, members=members, days=2 * days, start=start, seed=7)
     every_day = [start + timedelta(days=i) for i in range(2 * days)]
-    short = _sized_run(work, generated, "short", every_day[:days])
-    long = _sized_run(work, generated, "long", every_day)
+    short = _sized_landing(work, generated, "short", every_day[:days])
+    long = _sized_landing(work, generated, "long", every_day)
+    for _ in range(repeats):
+        _measure_sized(work, short, "short")
+        _measure_sized(work, long, "long")
     # the generator's size is for both halves: the short run's share, by lines
     uncompressed = summary["bytes_uncompressed"] * short["lines"] / long["lines"]
     definitions, dbt = fixed_startup(short["env"], work)
     startup = definitions + dbt
-    lines, run, plain = short["lines"], short["run_s"], short["plain_s"]
+    median = statistics.median
+    lines, run, plain = short["lines"], median(short["run_s"]), median(short["plain_s"])
+    long_run, long_plain = median(long["run_s"]), median(long["plain_s"])
     figures["full"] = {
         "members": members, "days": days, "lines": lines, "mb_on_disk": short["mb_on_disk"],
         "mb_uncompressed": uncompressed / 1e6,
-        "run_s": run, "run_peak_rss_mb": short["run_peak_rss_mb"],
+        "run_s": run, "run_runs_s": short["run_s"], "run_peak_rss_mb": max(short["run_peak_rss_mb"]),
         "run_lines_per_s": lines / run, "run_mb_per_s": uncompressed / 1e6 / run,
-        "plain_s": plain, "plain_lines_per_s": lines / plain,
+        "plain_s": plain, "plain_runs_s": short["plain_s"], "plain_lines_per_s": lines / plain,
         "plain_mb_per_s": uncompressed / 1e6 / plain,
         "ratio": run / plain,
         "ratio_without_startup": max(run - startup, 0) / plain,
         "startup_definitions_s": definitions, "startup_dbt_s": dbt, "startup_s": startup,
         "generator_mb_per_s": summary["bytes_uncompressed"] / 1e6 / summary["seconds"],
-        "long_days": long["days"], "long_lines": long["lines"], "long_run_s": long["run_s"],
-        "long_plain_s": long["plain_s"],
-        "marginal": (long["run_s"] - run) / max(long["plain_s"] - plain, 1e-9),
+        "long_days": long["days"], "long_lines": long["lines"], "long_run_s": long_run,
+        "long_run_runs_s": long["run_s"], "long_plain_s": long_plain, "long_plain_runs_s": long["plain_s"],
+        "marginal": (long_run - run) / max(long_plain - plain, 1e-9),
+        "marginal_rounds": [
+            (lr - sr) / max(lp - sp, 1e-9)
+            for sr, sp, lr, lp in zip(short["run_s"], short["plain_s"], long["run_s"], long["plain_s"], strict=True)
+        ],
     }
 
 
@@ -315,6 +342,15 @@ def _runs(seconds: list[float]) -> str:
     return f"median of {len(seconds)}: " + ", ".join(f"{value:.1f}" for value in seconds)
 
 
+def _rounds(full: dict) -> str:
+    """Each round's four timings, in the order they ran."""
+    return "; ".join(
+        f"{sr:.1f} / {lr:.1f} s, {sp:.1f} / {lp:.1f} s"
+        for sr, lr, sp, lp in zip(full["run_runs_s"], full["long_run_runs_s"], full["plain_runs_s"],
+                                  full["long_plain_runs_s"], strict=True)
+    )
+
+
 def report(figures: dict, command: str) -> str:
     full, daily = figures["full"], figures["daily"]
     lines = [
@@ -326,15 +362,19 @@ def report(figures: dict, command: str) -> str:
         "|---|---|---|",
         (f"| data: {full['members']} members x {full['days']} days | {full['lines']:,} lines, "
         f"{full['mb_uncompressed']:.0f} MB uncompressed, {full['mb_on_disk']:.0f} MB on disk | |"),
-        (f"| full `analytics run`, {full['days']} days | {full['run_s']:.1f} s, {full['run_lines_per_s']:,.0f} lines/s, "
+        (f"| full `analytics run`, {full['days']} days ({_runs(full['run_runs_s'])}) | {full['run_s']:.1f} s, "
+         f"{full['run_lines_per_s']:,.0f} lines/s, "
         f"{full['run_mb_per_s']:.1f} MB/s, peak RSS {full['run_peak_rss_mb']:.0f} MB | |"),
         (f"| plain DuckDB query, same files | {full['plain_s']:.1f} s, {full['plain_lines_per_s']:,.0f} lines/s, "
         f"{full['plain_mb_per_s']:.1f} MB/s | |"),
         (f"| full run / plain query | {full['ratio']:.2f} (without start-up: {full['ratio_without_startup']:.2f}) | |"),
         (f"| full run and plain query, {full['long_days']} days ({full['long_lines']:,} lines) | "
         f"{full['long_run_s']:.1f} s and {full['long_plain_s']:.1f} s | |"),
+        (f"| each round: full run {full['days']} / {full['long_days']} days, plain query {full['days']} / "
+         f"{full['long_days']} days | {_rounds(full)} | |"),
         (f"| **marginal cost**: (run {full['long_days']} - run {full['days']}) / (plain {full['long_days']} - "
-        f"plain {full['days']}) | {full['marginal']:.2f} | <= 2.5 |"),
+        f"plain {full['days']}), of the medians | {full['marginal']:.2f} (each round: "
+        f"{', '.join(f'{m:.2f}' for m in full['marginal_rounds'])}) | <= 2.5 |"),
         (f"| fixed start-up | {full['startup_s']:.1f} s (Dagster definitions {full['startup_definitions_s']:.1f} s, "
         f"dbt start and parse {full['startup_dbt_s']:.1f} s) | |"),
         (f"| daily run after {daily['short_history_days']} days of history | {daily['short_daily_s']:.1f} s "
@@ -370,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--daily-repeats", type=int, default=DAILY_REPEATS,
                         help="scheduled runs from the same state; the median counts")
+    parser.add_argument("--full-repeats", type=int, default=FULL_REPEATS,
+                        help="rounds of the full runs and plain queries at both sizes; the medians count")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no big run, no RESULTS.md")
     parser.add_argument("--work-dir", help="where to put generated data (default: a temp folder)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "bench" / "latest.md"),
@@ -377,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.members, args.days, args.history_days, args.history_members, args.skip_big = 3, 2, 9, 3, True
-        args.daily_repeats = 1  # (putting the state back is tested on its own)
+        args.daily_repeats = args.full_repeats = 1  # (putting the state back is tested on its own)
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     today = date.today()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="analytics-bench-"))
@@ -385,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.smoke:  # its figures are not results: no need to flatten one-off costs
             warm_up(work, today - timedelta(days=2))
-        full_run(work, args.members, args.days, today - timedelta(days=2 * args.days + 1), figures)
+        full_run(work, args.members, args.days, today - timedelta(days=2 * args.days + 1), figures,
+                 repeats=args.full_repeats)
         daily_runs(work, args.history_members, args.history_days,
                    today - timedelta(days=args.history_days + 2), figures, long_history=not args.smoke,
                    repeats=args.daily_repeats)

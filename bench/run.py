@@ -15,7 +15,7 @@ by the sample-organization generator, measured in this one run on this machine:
 - marginal cost: the same pair over twice the days of the same organization, and
   (run 2N - run N) / (plain 2N - plain N): fixed costs cancel, so this is the price of each
   further byte against DuckDB's own. The four commands are timed FULL_REPEATS times in
-  alternated rounds and the medians count (one round's figure is printed beside it);
+  alternated rounds and the medians count (each round's figure is printed beside them);
 - fixed start-up: loading the Dagster definitions, and starting dbt (parse, no model);
 - daily run: one scheduled run (yesterday plus the 3 lookback days) after 7 and after
   HISTORY days of history were loaded, on the same new day's data; their ratio. Each is the
@@ -191,8 +191,9 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict, re
 
     Each of the four commands (run and plain query, each size) is timed `repeats` times, the
     sizes alternated (short, long, short, long, ...), and the medians count: on a machine
-    whose speed drifts over minutes, a single pair put the same code's marginal cost anywhere
-    from 2.4 to 4.2 (bench/RESULTS.md, eighteenth step). The marginal cost of each round is
+    whose speed drifts over minutes, single pairs put the same code's marginal cost anywhere
+    from 2.41 to 3.24 (bench/RESULTS.md, eighteenth step), and three rounds of one bench at
+    2.89 to 4.52 (nineteenth step). The marginal cost of each round is
     reported beside it, for its spread."""
     generated = work / "full"
     summary = generate_organization(generated, members=members, days=2 * days, start=start, seed=7)

@@ -33,11 +33,12 @@ import sys
 from pathlib import Path
 
 # what a pipeline run imports that starts no thread (checked in test_preloaded_cli), by weight:
-# dbt and dagster-dbt, Dagster and its SQLite storages (SQLAlchemy, Alembic), the page's plotly
+# dbt and dagster-dbt, Dagster and its SQLite storages (SQLAlchemy, Alembic); not plotly, whose
+# plotly.js the page reads as a file (analytics/report/html.py)
 PRELOADED = (
     "dagster", "dagster_dbt", "dagster_duckdb", "dbt.cli.main", "dbt.task.build", "dbt.adapters.duckdb",
     "duckdb", "dagster._core.storage.event_log", "dagster._core.storage.runs",
-    "dagster._core.storage.schedules", "alembic.command", "sqlalchemy", "tomlkit", "plotly", "fsspec",
+    "dagster._core.storage.schedules", "alembic.command", "sqlalchemy", "tomlkit", "fsspec",
     "upath", "babel.dates", "sqlparse",
 )
 HEADER = struct.Struct("!I")

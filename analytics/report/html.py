@@ -19,7 +19,12 @@ The team table sorts by a click on a header, or from the URL: `analytics.html#so
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import json
+import math
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from analytics.report import formatting as fmt
@@ -156,59 +161,94 @@ def _axis_range(page: PageData) -> list[str]:
     return [start.isoformat(sep=" "), end.isoformat(sep=" ")]
 
 
-def _dual_axis_figure(page: PageData, left: dict, right: dict):
-    """Two series on two labelled y-axes: `left` on y (a line), `right` on y2."""
-    import plotly.graph_objects as go
+def _plotly_file(*parts: str) -> Path:
+    """A file of the installed plotly package (its plotly.js, its templates), found without
+    importing plotly (importing it and building figures with its classes cost about 0.2 s of
+    every run's page)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the plotly package is not installed (the page embeds its plotly.js)")
+    return Path(next(iter(spec.submodule_search_locations)), "package_data", *parts)
 
+
+@functools.cache
+def _plotly_template() -> dict:
+    """plotly's default template ("plotly"), which its figures carry in their layout."""
+    return json.loads(_plotly_file("templates", "plotly.json").read_text())
+
+
+def _finite(values: list) -> list:
+    """Numbers for plotly.js: NaN and infinities as null, as plotly's JSON encoder writes them."""
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+
+
+def _dual_axis_figure(page: PageData, left: dict, right: dict) -> dict:
+    """Two series on two labelled y-axes, `left` on y (a line), `right` on y2: the figure as
+    plotly.js reads it (`data` and `layout`), with plotly's default template, as plotly's own
+    Figure would give it (tests/test_report.py compares the two)."""
     x = [day.usage_date.isoformat() for day in page.days]
-    fig = go.Figure()
-    right_trace = go.Bar if right.get("bar") else go.Scatter
     right_style = (
         {"marker": {"color": right["color"], "opacity": 0.45}}
         if right.get("bar")
         else {"mode": "lines+markers", "line": {"color": right["color"], "width": 2}, "marker": {"size": 5},
               "cliponaxis": False}
     )
-    fig.add_trace(right_trace(x=x, y=right["y"], name=right["title"], yaxis="y2",
-                              hovertemplate=right["hover"], **right_style))
-    fig.add_trace(go.Scatter(x=x, y=left["y"], name=left["title"], yaxis="y", mode="lines+markers",
-                             line={"color": left["color"], "width": 2.5}, marker={"size": 6},
-                             hovertemplate=left["hover"], connectgaps=False, cliponaxis=False))
+    right_trace = {"hovertemplate": right["hover"], "name": right["title"], "x": x, "y": _finite(right["y"]),
+                   "yaxis": "y2", **right_style, "type": "bar" if right.get("bar") else "scatter"}
+    left_trace = {"connectgaps": False, "cliponaxis": False, "hovertemplate": left["hover"],
+                  "line": {"color": left["color"], "width": 2.5}, "marker": {"size": 6},
+                  "mode": "lines+markers", "name": left["title"], "x": x, "y": _finite(left["y"]),
+                  "yaxis": "y", "type": "scatter"}
     xaxis: dict[str, Any] = {"type": "date", "range": _axis_range(page), "tickformat": "%b %-d",
                              "showgrid": False, "fixedrange": True}
     if page.period.days <= 16:
         xaxis["dtick"] = 86_400_000
-    fig.update_layout(
-        font={"family": FONT, "size": 12, "color": "#1f1e1b"},
-        margin={"l": 64, "r": 64, "t": 8, "b": 36},
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        hovermode="x unified",
-        legend={"orientation": "h", "x": 0, "y": 1.12, "font": {"size": 12}, "traceorder": "reversed"},
-        xaxis=xaxis,
-        yaxis={"title": {"text": left["title"], "font": {"color": left["color"]}}, "side": "left",
-               "rangemode": "tozero", "gridcolor": "#ece9e1", "fixedrange": True,
-               "tickformat": left.get("tickformat", ",d")},
-        yaxis2={"title": {"text": right["title"], "font": {"color": right["color"]}},
-                "side": "right", "overlaying": "y", "rangemode": "tozero", "showgrid": False,
-                "tickmode": "auto",  # round ticks of its own, not synced to the left axis
-                "fixedrange": True, "tickformat": right.get("tickformat", ",d"),
-                "tickprefix": right.get("tickprefix", "")},
-        bargap=0.35,
+    layout = {
+        "template": _plotly_template(),
+        "font": {"family": FONT, "size": 12, "color": "#1f1e1b"},
+        "margin": {"l": 64, "r": 64, "t": 8, "b": 36},
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "x": 0, "y": 1.12, "font": {"size": 12}, "traceorder": "reversed"},
+        "xaxis": xaxis,
+        "yaxis": {"title": {"text": left["title"], "font": {"color": left["color"]}}, "side": "left",
+                  "rangemode": "tozero", "gridcolor": "#ece9e1", "fixedrange": True,
+                  "tickformat": left.get("tickformat", ",d")},
+        "yaxis2": {"title": {"text": right["title"], "font": {"color": right["color"]}},
+                   "side": "right", "overlaying": "y", "rangemode": "tozero", "showgrid": False,
+                   "tickmode": "auto",  # round ticks of its own, not synced to the left axis
+                   "fixedrange": True, "tickformat": right.get("tickformat", ",d"),
+                   "tickprefix": right.get("tickprefix", "")},
+        "bargap": 0.35,
+    }
+    return {"data": [right_trace, left_trace], "layout": layout}
+
+
+# what plotly's HTML export sets before plotly.js loads
+PLOTLY_CONFIG_SCRIPT = "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+CHART_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+
+
+def _script_json(value) -> str:
+    """JSON for inside a <script>: `</` escaped, as plotly's own HTML export does."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def _figure_html(figure: dict, div_id: str, include_plotlyjs: bool) -> str:
+    """A chart's div and the script that draws it, in the form of plotly's HTML export
+    (`plotly.io.to_html` without the full page): plotly.js inline once per page
+    (`include_plotlyjs`), no CDN."""
+    load = (
+        f"{PLOTLY_CONFIG_SCRIPT}<script>{_plotly_file('plotly.min.js').read_text()}</script>"
+        if include_plotlyjs else ""
     )
-    return fig
-
-
-def _figure_html(fig, div_id: str, include_plotlyjs: bool) -> str:
-    import plotly.io as pio
-
-    return pio.to_html(
-        fig,
-        full_html=False,
-        include_plotlyjs=include_plotlyjs,  # True once per page: plotly.js inline, no CDN
-        div_id=div_id,
-        default_width="100%",
-        default_height="320px",
-        config={"displaylogo": False, "responsive": True, "displayModeBar": False},
+    return (
+        f'<div style="height:320px; width:100%;">{load}'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        "<script>window.PLOTLYENV=window.PLOTLYENV || {};"
+        f'if (document.getElementById("{div_id}")) {{Plotly.newPlot("{div_id}", '
+        f"{_script_json(figure['data'])}, {_script_json(figure['layout'])}, {json.dumps(CHART_CONFIG)})}};"
+        "</script></div>"
     )
 
 

@@ -52,6 +52,34 @@ def defs():
     return loaded
 
 
+def test_the_definitions_are_those_load_from_defs_folder_gives(defs):
+    """orchestration/definitions.py builds the defs folder's component tree without the
+    catalog of installable component types that load_from_defs_folder adds at the root (its
+    docstring says why): the same assets, checks, jobs, schedules and sensors, and the tree."""
+    from orchestration.definitions import PROJECT
+
+    whole = dg.load_from_defs_folder(path_within_project=PROJECT)
+
+    def summary(loaded: dg.Definitions):
+        repository = loaded.get_repository_def()
+        graph = repository.asset_graph
+        return (
+            sorted(key.to_user_string() for key in graph.get_all_asset_keys()),
+            sorted(str(key) for key in graph.asset_check_keys),
+            sorted(job.name for job in repository.get_all_jobs()),
+            sorted(schedule.name for schedule in repository.schedule_defs),
+            sorted(sensor.name for sensor in repository.sensor_defs),
+        )
+
+    assets, checks, jobs, schedules, sensors = summary(defs)
+    assert (assets, checks, jobs, schedules, sensors) == summary(whole)
+    assert (len(assets), len(checks), len(schedules), len(sensors)) == (52, 42, 1, 2)
+    assert "daily_pipeline" in jobs
+    assert defs.component_tree is not None
+    assert "plugin_component_types_json" in whole.metadata
+    assert "plugin_component_types_json" not in defs.metadata
+
+
 def test_lineage_connects_raw_to_marts(defs):
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}

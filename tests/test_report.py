@@ -691,6 +691,7 @@ def test_the_charts_json_is_what_plotlys_figure_gives(days):
     """html.py writes plotly.js's figure JSON itself (plotly's classes cost about 0.2 s of every
     page): the same data and layout as plotly's Figure, its default template included, for a
     line and a bar series, a missing day (None) and a NaN, over a short and a long period."""
+    from decimal import Decimal
     from types import SimpleNamespace
 
     from analytics.report.html import ACCENT, SECOND, _dual_axis_figure
@@ -702,7 +703,7 @@ def test_the_charts_json_is_what_plotlys_figure_gives(days):
         days=[SimpleNamespace(usage_date=start + timedelta(days=i)) for i in range(days)],
     )
     counts = [None if i == 2 else i * 3 for i in range(days)]
-    spend = [float("nan") if i == 1 else i * 1.25 for i in range(days)]
+    spend = [float("nan") if i == 1 else Decimal("2.50") if i == 3 else i * 1.25 for i in range(days)]
     for left, right in (
         ({"title": "Daily active users", "color": ACCENT, "y": counts, "hover": "%{y:,d} users<extra></extra>"},
          {"title": "Sessions", "color": SECOND, "y": counts, "hover": "%{y:,d} sessions<extra></extra>"}),

@@ -23,6 +23,7 @@ import functools
 import importlib.util
 import json
 import math
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -178,8 +179,10 @@ def _plotly_template() -> dict:
 
 
 def _finite(values: list) -> list:
-    """Numbers for plotly.js: NaN and infinities as null, as plotly's JSON encoder writes them."""
-    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+    """Numbers for plotly.js as plotly's JSON encoder writes them: decimals (a DECIMAL column,
+    as a mart read from another engine may have) as floats, NaN and infinities as null."""
+    numbers = [float(v) if isinstance(v, Decimal) else v for v in values]
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in numbers]
 
 
 def _dual_axis_figure(page: PageData, left: dict, right: dict) -> dict:

@@ -175,7 +175,7 @@ def _plotly_file(*parts: str) -> Path:
 @functools.cache
 def _plotly_template() -> dict:
     """plotly's default template ("plotly"), which its figures carry in their layout."""
-    return json.loads(_plotly_file("templates", "plotly.json").read_text())
+    return json.loads(_plotly_file("templates", "plotly.json").read_text(encoding="utf-8"))
 
 
 def _finite(values: list) -> list:
@@ -242,7 +242,7 @@ def _figure_html(figure: dict, div_id: str, include_plotlyjs: bool) -> str:
     (`plotly.io.to_html` without the full page): plotly.js inline once per page
     (`include_plotlyjs`), no CDN."""
     load = (
-        f"{PLOTLY_CONFIG_SCRIPT}<script>{_plotly_file('plotly.min.js').read_text()}</script>"
+        f"{PLOTLY_CONFIG_SCRIPT}<script>{_plotly_file('plotly.min.js').read_text(encoding='utf-8')}</script>"
         if include_plotlyjs else ""
     )
     return (

@@ -169,15 +169,16 @@ def _sized_landing(work: Path, generated: Path, label: str, days: list[date]) ->
     shutil.rmtree(landing, ignore_errors=True)
     landing_with_days(generated, landing, days)
     on_disk, lines = otlp_size(landing)
-    return {"days": len(days), "first": days[0], "last": days[-1], "landing": landing,
-            "lines": lines, "mb_on_disk": on_disk / 1e6, "env": pipeline_env(work / f"run-{label}", landing),
+    root = work / f"run-{label}"
+    return {"days": len(days), "first": days[0], "last": days[-1], "landing": landing, "root": root,
+            "lines": lines, "mb_on_disk": on_disk / 1e6, "env": pipeline_env(root, landing),
             "run_s": [], "run_peak_rss_mb": [], "plain_s": []}
 
 
-def _measure_sized(work: Path, sized: dict, label: str) -> None:
+def _measure_sized(sized: dict) -> None:
     """`analytics run` on an empty warehouse and instance, then the plain query, over the same
     landing folder: appended to `sized`'s lists."""
-    env = pipeline_env(work / f"run-{label}", sized["landing"])
+    env = pipeline_env(sized["root"], sized["landing"])  # emptied again for every round
     run = analytics_run(env, sized["first"], sized["last"])
     plain = measure([sys.executable, str(PROJECT_ROOT / "bench" / "plain_query.py"), str(sized["landing"])], env)
     sized["run_s"].append(run.seconds)
@@ -201,8 +202,8 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict, re
     short = _sized_landing(work, generated, "short", every_day[:days])
     long = _sized_landing(work, generated, "long", every_day)
     for _ in range(repeats):
-        _measure_sized(work, short, "short")
-        _measure_sized(work, long, "long")
+        _measure_sized(short)
+        _measure_sized(long)
     # the generator's size is for both halves: the short run's share, by lines
     uncompressed = summary["bytes_uncompressed"] * short["lines"] / long["lines"]
     definitions, dbt = fixed_startup(short["env"], work)

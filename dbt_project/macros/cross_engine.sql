@@ -96,6 +96,17 @@
     lower(lpad(hex({{ hash }}), 16, '0'))
 {%- endmacro %}
 
+{#- The keyword that keeps a CTE inlined where it is referenced (DuckDB materializes a CTE
+    referenced twice); nothing on engines that always inline (Spark). -#}
+{% macro cte_not_materialized() -%}
+    {{ return(adapter.dispatch('cte_not_materialized', 'claude_code_analytics')()) }}
+{%- endmacro %}
+{% macro default__cte_not_materialized() -%}
+{%- endmacro %}
+{% macro duckdb__cte_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
 {#- `text` without a literal `suffix` at its end (a plain string, not a pattern). -#}
 {% macro strip_suffix(text, suffix) -%}
     case

@@ -11,11 +11,13 @@
 -- depends_on: {{ source('otlp', 'metric_points') }} (the lookback start is asked of it)
 with
 
--- The window's points and, before them, the cumulative points of the lookback: one read of the
+-- The window's points and, before them, the cumulative points of the lookback, from the
 -- staging view, whose de-duplication (two hashes and a window over every point) is most of
--- this model's cost. Reading it once for the window and again for the cumulative history took
--- 110 s against 82 s over a year of 1,000 members.
-points as (
+-- this model's cost. Not materialized: DuckDB would keep every point with all its columns for
+-- the two references below; `lags` reads the view again for a few columns of the cumulative
+-- points. (Reading it whole once for the window and again for the cumulative history took
+-- 110 s against 82 s over a year of 1,000 members.)
+points as {{ cte_not_materialized() }} (
 
     select
         *,
@@ -31,17 +33,35 @@ points as (
 
 ),
 
--- a cumulative point's previous point is the one before it in its series (a series of
--- cumulative points only: temporality is part of the partition)
-differenced as (
+-- a cumulative point's previous point is the one before it in its series. The window sorts
+-- only the cumulative points, and only the columns it needs; its result is joined back by the
+-- point's id and time (the id, a 64-bit hash, is unique per day, not over a year). Sorting
+-- every point with all its columns took 4.3 s against 3.3 s over a year of 200 members (peak
+-- memory 1.25 GB against 0.99 GB), the same rows.
+lags as (
 
     select
-        *,
+        point_id,
+        time_unix_nano,
         value - lag(value) over (
-            partition by series_id, aggregation_temporality
+            partition by series_id
             order by time_unix_nano, point_id
         ) as raw_delta
     from points
+    where aggregation_temporality = 2
+
+),
+
+differenced as (
+
+    select
+        points.*,
+        lags.raw_delta
+    from points
+    left join lags
+        on points.aggregation_temporality = 2
+        and points.point_id = lags.point_id
+        and points.time_unix_nano = lags.time_unix_nano
 
 ),
 

@@ -17,19 +17,31 @@ with
 -- the two references below; `lags` reads the view again for a few columns of the cumulative
 -- points. (Reading it whole once for the window and again for the cumulative history took
 -- 110 s against 82 s over a year of 1,000 members.)
+{%- set lookback_start = cumulative_lookback_start() %}
 points as {{ cte_not_materialized() }} (
 
     select
         *,
         {{ in_local_window('usage_date', 'utc_date') }} as in_run_window
     from {{ ref('stg_otlp__metric_points') }}
-    where {{ in_local_window('usage_date', 'utc_date') }}
+    where (
+        {{ in_local_window('usage_date', 'utc_date') }}
         or (
             aggregation_temporality = 2
-            and utc_date >= {{ cumulative_lookback_start() }}
+            and utc_date >= {{ lookback_start }}
             and usage_date < {{ window_end() }}
             and utc_date < {{ dateadd_days(window_end(), 1) }}
         )
+    )
+    -- The raw days both branches read, as a plain range beside the OR: the engine takes it into
+    -- the staging view's de-duplication, which otherwise grouped every point of history for a
+    -- day's run (one day after a year of 200 members: 0.76 s against 0.07 s for the query).
+    {%- if not window_is_unbounded_start() %}
+    and utc_date >= least({{ dateadd_days(window_start(), -1) }}, {{ lookback_start }})
+    {%- endif %}
+    {%- if not window_is_unbounded_end() %}
+    and utc_date < {{ dateadd_days(window_end(), 1) }}
+    {%- endif %}
 
 ),
 

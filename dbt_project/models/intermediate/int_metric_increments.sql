@@ -13,10 +13,10 @@ with
 
 -- The window's points and, before them, the cumulative points of the lookback, from the
 -- staging view, whose de-duplication (two hashes of every point, and an aggregate of them to
--- find repeated copies) is most of this model's cost. Not materialized: DuckDB would keep every point with all its columns for
--- the two references below; `lags` reads the view again for a few columns of the cumulative
--- points. (Reading it whole once for the window and again for the cumulative history took
--- 110 s against 82 s over a year of 1,000 members.)
+-- find repeated copies) is most of this model's cost. Not materialized: DuckDB would keep
+-- every point with all its columns for the two references below; `lags` reads the view again
+-- for a few columns of the cumulative points. (Reading it whole once for the window and again
+-- for the cumulative history took 110 s against 82 s over a year of 1,000 members.)
 {%- set lookback_start = cumulative_lookback_start() %}
 points as {{ cte_not_materialized() }} (
 

@@ -30,12 +30,12 @@ points as {{ cte_not_materialized() }} (
             aggregation_temporality = 2
             and utc_date >= {{ lookback_start }}
             and usage_date < {{ window_end() }}
-            and utc_date < {{ dateadd_days(window_end(), 1) }}
         )
     )
-    -- The raw days both branches read, as a plain range beside the OR: the engine takes it into
-    -- the staging view's de-duplication, which otherwise grouped every point of history for a
-    -- day's run (one day after a year of 200 members: 0.76 s against 0.07 s for the query).
+    -- The raw days both branches read, as a plain range beside the OR (its upper bound is the
+    -- lookback branch's own): the engine takes it into the staging view's de-duplication, which
+    -- otherwise grouped every point of history for a day's run (one day after a year of 200
+    -- members: 0.76 s against 0.07 s for the query).
     {%- if not window_is_unbounded_start() %}
     and utc_date >= least({{ dateadd_days(window_start(), -1) }}, {{ lookback_start }})
     {%- endif %}

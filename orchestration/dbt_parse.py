@@ -1,5 +1,5 @@
 """`python -m orchestration.dbt_parse parse ...`: dbt's own command line (as the `dbt`
-executable), with patch 4 of orchestration/patches.py applied, so that the parse it leaves
+executable), with patches 4 to 6 of orchestration/patches.py applied, so that the parse it leaves
 (target/partial_parse.msgpack, written by ensure_dbt_manifest) is one the in-process builds
 accept: they check the profile without the warehouse path. Parsed by the plain `dbt`, the
 first build of a fresh checkout (the Quickstart's first run), or after any change to the dbt
@@ -11,9 +11,18 @@ from __future__ import annotations
 def main() -> None:
     from dbt.cli.main import cli
 
-    from orchestration.patches import keep_partial_parse_across_warehouse_paths
+    from orchestration.dbt import dbt_target_dir
+    from orchestration.patches import (
+        JINJA_CACHE_FOLDER,
+        SCHEMA_CACHE_FOLDER,
+        keep_compiled_jinja_templates,
+        keep_dbt_json_schemas,
+        keep_partial_parse_across_warehouse_paths,
+    )
 
     keep_partial_parse_across_warehouse_paths()
+    keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
+    keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
     cli()  # exits with dbt's own status
 
 

@@ -35,25 +35,51 @@ tests/test_patches.py that fails loudly when an upgrade changes the code it reli
    for which connection details its parse depends on. The `dbt parse` that ensure_dbt_manifest
    runs applies it too (orchestration/dbt_parse.py), so that the first build after it reads
    its parse back.
+5. `keep_compiled_jinja_templates` wraps `compile` of dbt-common's (1.x) Jinja environment
+   classes (`MacroFuzzEnvironment` and its native subclass; `Environment.compile` is Jinja's
+   public API). dbt compiles every macro, model and test it renders from its Jinja source to
+   Python code in each new process: about 390 templates and 0.9 to 1.15 s of every build of
+   a day, the same sources every time. The patch keeps each compiled code object in a file
+   named by a hash of its source, the environment's class and settings, and the versions of
+   Python, Jinja and dbt-common, and reads it back instead of compiling (`marshal`, as Python
+   keeps its own bytecode). A file that cannot be read is compiled again and rewritten; files
+   are written under a temporary name and renamed, so concurrent runs read whole ones. dbt has
+   no setting for a bytecode cache: Jinja's own (`bytecode_cache`) is used only by a template
+   loader, and dbt compiles with `from_string`.
+6. `keep_dbt_json_schemas` replaces dbt-common's `dbtClassMixin.json_schema` (a classmethod
+   cached per process). Each dbt command validates its project, flags, profile and selectors
+   against JSON schemas that mashumaro builds from dbt's classes: nine of them, about 0.39 s of
+   every build in a new process, the same schemas for the same installed versions. The patch
+   keeps each dbt class's schema as a JSON file named by the class and the versions of dbt-core,
+   dbt-common, dbt-adapters, the adapters, mashumaro and Python, and reads it back; the
+   validation itself is dbt's. dbt has no setting for it.
+
+Patches 5 and 6 keep their files under dbt's target folder (`jinja/`, `schemas/`), beside the
+kept parse: whoever can write there can change what dbt runs, as with the project's own files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import hashlib
+import json
+import marshal
+import os
 import pprint
 import shutil
 import sys
 import threading
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtCliRuntimeError, DagsterDbtTranslator, DbtCliResource
 
-from orchestration.dbt import environment
+from orchestration.dbt import dbt_target_dir, environment
 
 # the dbt events that carry a node's result, as dagster-dbt reads them (DbtCoreCliEventMessage)
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -72,7 +98,7 @@ class LeanDbtCliResource(DbtCliResource):
     """dagster-dbt's dbt resource without the version subprocess and the in-process adapter,
     which can also run dbt in this process (3)."""
 
-    @cached_property
+    @functools.cached_property
     def _cli_version(self):
         from dbt.version import __version__ as dbt_core_version
         from packaging import version
@@ -113,6 +139,8 @@ class LeanDbtCliResource(DbtCliResource):
         from dbt_common.events.functions import msg_to_dict
 
         keep_partial_parse_across_warehouse_paths()
+        keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
+        keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
 
         cleaned, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
@@ -232,3 +260,137 @@ def keep_partial_parse_across_warehouse_paths() -> None:
 
     build_manifest_state_check.__wrapped__ = original
     ManifestLoader.build_manifest_state_check = build_manifest_state_check
+
+
+# 5: the compiled templates' files, under dbt's target folder; a new format number makes every
+# earlier file unread
+JINJA_CACHE_FOLDER = "jinja"
+# emptied (and filled again by the next runs) when it holds more files than this
+JINJA_CACHE_MAX_FILES = 5000
+JINJA_CACHE_FORMAT = 1
+# the environment settings that change how a source is lexed, parsed or compiled (Jinja's
+# own lexer cache key, and the code generator's options)
+_JINJA_COMPILE_SETTINGS = (
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+    "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+    "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+    "is_async",
+)
+
+
+def _installed_versions(distributions: tuple[str, ...]) -> tuple[str | None, ...]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in distributions:
+        try:
+            found.append(version(name))
+        except PackageNotFoundError:
+            found.append(None)
+    return tuple(found)
+
+
+def _jinja_salt() -> str:
+    """What a compiled template's code depends on besides its source and its environment."""
+    return repr((JINJA_CACHE_FORMAT, sys.implementation.cache_tag, _installed_versions(("jinja2", "dbt-common"))))
+
+
+def _jinja_cache_key(env, source: str, name, filename, defer_init: bool, salt: str) -> str:
+    environment = (
+        type(env).__module__, type(env).__qualname__, env.code_generator_class.__qualname__,
+        sorted(env.extensions), repr(env.autoescape), env.finalize is not None,
+        *(getattr(env, setting) for setting in _JINJA_COMPILE_SETTINGS),
+    )
+    text = repr((salt, environment, name, filename, defer_init))
+    return hashlib.sha256(text.encode() + b"\0" + source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def compile_keeping_code(original: Callable, folder: Path) -> Callable:
+    """5. A Jinja environment's `compile` (`original`) that keeps each compiled template's code
+    in `folder` and reads it back there; as Jinja's own when asked for the generated source
+    (`raw`), given a parsed template, or with dbt's macro debugging on (DBT_MACRO_DEBUGGING)."""
+    from dbt_common.clients import jinja as dbt_jinja
+
+    salt = _jinja_salt()
+
+    def cached_compile(env, source, name=None, filename=None, raw=False, defer_init=False):
+        if raw or not isinstance(source, str) or dbt_jinja.MACRO_DEBUGGING:
+            return original(env, source, name, filename, raw, defer_init)
+        path = folder / f"{_jinja_cache_key(env, source, name, filename, defer_init, salt)}.code"
+        with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+            code = marshal.loads(path.read_bytes())
+            if isinstance(code, types.CodeType):
+                return code
+        code = original(env, source, name, filename, raw, defer_init)
+        with contextlib.suppress(OSError, ValueError):
+            _write_whole(path, marshal.dumps(code))
+        return code
+
+    cached_compile.__wrapped__ = original
+    return cached_compile
+
+
+def keep_compiled_jinja_templates(folder: Path) -> None:
+    """5. dbt's Jinja templates compiled once and read back from `folder` in later processes
+    (installed once per process)."""
+    from dbt_common.clients.jinja import MacroFuzzEnvironment
+
+    if hasattr(MacroFuzzEnvironment.compile, "__wrapped__"):
+        return
+    # a file per template source ever compiled: an edited model or macro leaves its old one
+    with contextlib.suppress(OSError):
+        if sum(1 for _ in os.scandir(folder)) > JINJA_CACHE_MAX_FILES:
+            shutil.rmtree(folder, ignore_errors=True)
+    MacroFuzzEnvironment.compile = compile_keeping_code(MacroFuzzEnvironment.compile, folder)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """`data` in `path`, written under a temporary name and renamed: a reader sees it whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    staging.write_bytes(data)
+    os.replace(staging, path)
+
+
+# 6: dbt's JSON schemas of its classes, under dbt's target folder, for the versions of what
+# builds them; a new format number makes every earlier file unread
+SCHEMA_CACHE_FOLDER = "schemas"
+SCHEMA_CACHE_FORMAT = 1
+SCHEMA_DISTRIBUTIONS = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "dbt-spark", "mashumaro")
+
+
+def json_schema_keeping_files(original: Callable, folder: Path) -> Callable:
+    """6. dbt-common's `dbtClassMixin.json_schema` (`original`, a function of the class) that
+    keeps each dbt class's schema as a JSON file in `folder` and reads it back there; other
+    classes (not of a dbt module, or defined in a function) are built each time, as dbt does."""
+    salt = repr((SCHEMA_CACHE_FORMAT, sys.version_info[:2], _installed_versions(SCHEMA_DISTRIBUTIONS)))
+
+    @functools.lru_cache
+    def json_schema(cls):
+        if "<locals>" in cls.__qualname__ or not cls.__module__.startswith(("dbt.", "dbt_common.")):
+            return original(cls)
+        key = hashlib.sha256(repr((salt, cls.__module__, cls.__qualname__)).encode()).hexdigest()
+        path = folder / f"{key}.json"
+        with contextlib.suppress(OSError, ValueError):
+            schema = json.loads(path.read_bytes())
+            if isinstance(schema, dict):
+                return schema
+        schema = original(cls)
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            _write_whole(path, json.dumps(schema).encode())
+        return schema
+
+    json_schema.kept_in = folder
+    json_schema.original = original
+    return json_schema
+
+
+def keep_dbt_json_schemas(folder: Path) -> None:
+    """6. The JSON schemas dbt validates its project, profile and flags against, built once and
+    read back from `folder` in later processes (installed once per process)."""
+    from dbt_common.dataclass_schema import dbtClassMixin
+
+    original = dbtClassMixin.json_schema.__func__
+    if hasattr(original, "kept_in"):
+        return
+    dbtClassMixin.json_schema = classmethod(json_schema_keeping_files(original, folder))

@@ -8,6 +8,7 @@ import logging
 import pprint
 from functools import cached_property
 
+import pytest
 from dagster_dbt import DbtCliResource
 
 from orchestration import patches
@@ -107,3 +108,119 @@ def test_dbt_still_hashes_the_profile_from_its_connection_info_for_partial_parsi
     patches.keep_partial_parse_across_warehouse_paths()
     assert ManifestLoader.build_manifest_state_check is patched_once
     assert inspect.unwrap(patched_once) is not patched_once
+
+
+def test_compiled_jinja_templates_are_kept_and_read_back_with_the_same_output(tmp_path, monkeypatch):
+    import jinja2
+    from dbt_common.clients import jinja as dbt_jinja
+
+    # dbt compiles every template (its parser names a macro dbt_macro__<name>) through
+    # Environment.compile (from_string), which patch 5 wraps on dbt's environment class, the
+    # native one included
+    assert "env.from_string(" in inspect.getsource(dbt_jinja.get_template)
+    assert "self.compile(source)" in inspect.getsource(jinja2.Environment.from_string)
+    assert issubclass(dbt_jinja.NativeSandboxEnvironment, dbt_jinja.MacroFuzzEnvironment)
+
+    compiled = []
+
+    def counting(env, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(source)
+        return jinja2.Environment.compile(env, source, name, filename, raw, defer_init)
+
+    cached = patches.compile_keeping_code(counting, tmp_path / "jinja")
+    monkeypatch.setattr(dbt_jinja.MacroFuzzEnvironment, "compile", cached)
+    macro = (
+        "{% macro greet(who, n=2) -%}{% for i in range(n) %}hi {{ who | upper }};{% endfor %}"
+        "{%- endmacro %}{{ dbt_macro__greet(name) }}|{{ [1, 2] | length }}"
+    )
+    number = "{{ (1 + 2) | as_number }}"  # a number in the native environment, text in the other
+    materialization = "{% materialization table, adapter='duckdb' %}{{ 'built' }}{% endmaterialization %}x"
+
+    def render(source: str, native: bool = False):
+        return dbt_jinja.get_template(source, {}, native=native).render({"name": "ann"})
+
+    first = [render(macro), render(materialization), render(number, native=True)]
+    assert first == ["hi ANN;hi ANN;|2", "x", 3]
+    assert len(compiled) == 3 and len(list((tmp_path / "jinja").glob("*.code"))) == 3
+    # read back: the same output, nothing compiled again
+    assert [render(macro), render(materialization), render(number, native=True)] == first
+    assert len(compiled) == 3
+    # the text environment's code and the native one's are kept apart
+    assert render(number) == "3" and len(compiled) == 4
+    # an unreadable file is compiled again and written whole
+    for path in (tmp_path / "jinja").glob("*.code"):
+        path.write_bytes(b"\x00not marshal")
+    assert render(macro) == first[0] and len(compiled) == 5
+    assert render(macro) == first[0] and len(compiled) == 5
+    # with dbt's macro debugging on, nothing is read or kept
+    monkeypatch.setattr(dbt_jinja, "MACRO_DEBUGGING", True)
+    assert render(macro) == first[0] and len(compiled) == 6
+    assert not list((tmp_path / "jinja").glob(".*"))  # no staging file left
+
+
+def test_compiled_jinja_templates_are_kept_once_per_process(tmp_path, monkeypatch):
+    from dbt_common.clients import jinja as dbt_jinja
+
+    monkeypatch.setattr(dbt_jinja.MacroFuzzEnvironment, "compile", dbt_jinja.MacroFuzzEnvironment.compile)
+    if hasattr(dbt_jinja.MacroFuzzEnvironment.compile, "__wrapped__"):  # a build ran here before
+        monkeypatch.setattr(
+            dbt_jinja.MacroFuzzEnvironment, "compile", dbt_jinja.MacroFuzzEnvironment.compile.__wrapped__
+        )
+    folder = tmp_path / "jinja"
+    folder.mkdir()
+    for i in range(patches.JINJA_CACHE_MAX_FILES + 1):
+        (folder / f"{i}.code").touch()
+    patches.keep_compiled_jinja_templates(folder)
+    installed = dbt_jinja.MacroFuzzEnvironment.compile
+    assert inspect.unwrap(installed) is not installed
+    assert not folder.exists()  # more files than the limit: emptied, to be filled again
+    patches.keep_compiled_jinja_templates(tmp_path / "other")
+    assert dbt_jinja.MacroFuzzEnvironment.compile is installed
+    dbt_jinja.get_template("{{ 40 + 2 }}", {}).render({})
+    assert len(list(folder.glob("*.code"))) == 1
+
+
+def test_dbt_json_schemas_are_kept_and_read_back_equal(tmp_path, monkeypatch):
+    import contextlib
+    import json
+
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.contracts.project import Project, ProjectFlags
+    from dbt_common.dataclass_schema import dbtClassMixin
+
+    # dbt validates its project, flags and profile against cls.json_schema(), which patch 6
+    # replaces on dbt-common's mixin (a classmethod of a cached function of the class)
+    assert "cls.json_schema()" in inspect.getsource(dbtClassMixin.validate.__func__)
+    installed = dbtClassMixin.json_schema.__func__
+    original = getattr(installed, "original", installed)  # dbt's, if a build here patched it
+    built = []
+
+    def counting(cls):
+        built.append(cls.__qualname__)
+        return original(cls)
+
+    classes = (Project, ProjectFlags, DuckDBCredentials)
+    first = patches.json_schema_keeping_files(counting, tmp_path / "schemas")
+    schemas = [first(cls) for cls in classes]
+    assert built == ["Project", "ProjectFlags", "DuckDBCredentials"]
+    assert len(list((tmp_path / "schemas").glob("*.json"))) == 3
+    # another process (a new function): read back, equal to what dbt builds, nothing built
+    second = patches.json_schema_keeping_files(counting, tmp_path / "schemas")
+    assert [second(cls) for cls in classes] == schemas == [original(cls) for cls in classes]
+    assert len(built) == 3
+    # the patched validation still refuses what dbt refuses
+    monkeypatch.setattr(dbtClassMixin, "json_schema", classmethod(second))
+    ProjectFlags.validate({"send_anonymous_usage_stats": False})
+    with pytest.raises(Exception, match="is not of type 'boolean'"):
+        ProjectFlags.validate({"send_anonymous_usage_stats": "maybe"})
+    # an unreadable file is built again and written whole; a class defined here is not kept
+    for path in (tmp_path / "schemas").glob("*.json"):
+        path.write_text("{not json")
+    assert patches.json_schema_keeping_files(counting, tmp_path / "schemas")(Project) == schemas[0]
+    rewritten = []
+    for path in (tmp_path / "schemas").glob("*.json"):
+        with contextlib.suppress(ValueError):
+            rewritten.append(json.loads(path.read_text()))
+    assert rewritten == [schemas[0]]
+    assert len(built) == 4
+    assert not list((tmp_path / "schemas").glob(".*"))

@@ -1,4 +1,4 @@
-"""The one place that reaches into private APIs of Dagster or dagster-dbt.
+"""The one place that reaches into private APIs of Dagster, dagster-dbt or dbt.
 
 Each patch here says what it changes, why the public API could not do it, and has a test in
 tests/test_patches.py that fails loudly when an upgrade changes the code it relies on.

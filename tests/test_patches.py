@@ -1,5 +1,5 @@
 """One test per private API that orchestration/patches.py relies on: each fails loudly when an
-upgrade of Dagster or dagster-dbt changes the code the patch replaces."""
+upgrade of Dagster, dagster-dbt or dbt changes the code the patch replaces."""
 
 from __future__ import annotations
 

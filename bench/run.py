@@ -24,7 +24,10 @@ by the sample-organization generator, measured in this one run on this machine:
 - daily run / full run: the daily run after 7 days against the full MEMBERS x DAYS run;
 - unchanged rerun: the same scheduled run again with nothing new, against its first run (it is
   answered without starting Dagster), and the same with --force (a whole Dagster run again);
-- big: peak RSS (largest process) and wall time of the full run over BIG_MEMBERS x BIG_DAYS.
+- big: peak RSS (largest process) and wall time of the full run over BIG_MEMBERS x BIG_DAYS;
+- steal: the share of the machine's CPU time its hypervisor gave to others (/proc/stat) over the
+  whole bench, each round of the full runs, and the daily runs: on a shared virtual machine a
+  round that lost more of it is slower for reasons outside the code.
 """
 
 from __future__ import annotations
@@ -75,6 +78,26 @@ def measure(args: list[str], env: dict[str, str]) -> Measured:
     if rc != 0:
         raise RuntimeError(f"{' '.join(args)} exited {rc}")
     return Measured(seconds, rss_kb / 1024)
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(all, stolen) clock ticks of the machine's CPUs since boot (/proc/stat: user, nice,
+    system, idle, iowait, irq, softirq, steal); None where there is no /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    ticks = [int(value) for value in fields[1:9]]
+    return sum(ticks), ticks[7]
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the CPU time between two cpu_ticks() that the hypervisor took."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
 
 
 def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
@@ -201,9 +224,12 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict, re
     every_day = [start + timedelta(days=i) for i in range(2 * days)]
     short = _sized_landing(work, generated, "short", every_day[:days])
     long = _sized_landing(work, generated, "long", every_day)
+    steal_rounds = []
     for _ in range(repeats):
+        before = cpu_ticks()
         _measure_sized(short)
         _measure_sized(long)
+        steal_rounds.append(steal_share(before, cpu_ticks()))
     # the generator's size is for both halves: the short run's share, by lines
     uncompressed = summary["bytes_uncompressed"] * short["lines"] / long["lines"]
     definitions, dbt = fixed_startup(short["env"], work)
@@ -225,6 +251,7 @@ def full_run(work: Path, members: int, days: int, start: date, figures: dict, re
         "long_days": long["days"], "long_lines": long["lines"], "long_run_s": long_run,
         "long_run_runs_s": long["run_s"], "long_plain_s": long_plain, "long_plain_runs_s": long["plain_s"],
         "marginal": (long_run - run) / max(long_plain - plain, 1e-9),
+        "steal_rounds": steal_rounds,
         "marginal_rounds": [
             (lr - sr) / max(lp - sp, 1e-9)
             for sr, sp, lr, lp in zip(short["run_s"], short["plain_s"], long["run_s"], long["plain_s"], strict=True)
@@ -300,10 +327,12 @@ def daily_runs(work: Path, members: int, history: int, start: date, figures: dic
         landing_with_days(generated, landing, history_days)
         load = analytics_run(env, history_days[0], history_days[-1])
         landing_with_days(generated, landing, [new_day])
+        before = cpu_ticks()
         seconds = repeated_daily_run(env, root, window, repeats)
         results[label] = {"history_days": len(history_days), "initial_load_s": load.seconds,
                           "initial_load_peak_rss_mb": load.peak_rss_mb,
-                          "daily_s": statistics.median(seconds), "daily_runs_s": seconds}
+                          "daily_s": statistics.median(seconds), "daily_runs_s": seconds,
+                          "steal": steal_share(before, cpu_ticks())}
         if label == "short":
             # nothing changed: answered without a run; --force: the same Dagster run again
             results[label]["rerun_s"] = analytics_run(env, *window).seconds
@@ -353,6 +382,10 @@ def _rounds(full: dict) -> str:
     )
 
 
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f} %"
+
+
 def report(figures: dict, command: str) -> str:
     full, daily = figures["full"], figures["daily"]
     lines = [
@@ -388,6 +421,10 @@ def report(figures: dict, command: str) -> str:
         f"| **rerun of an unchanged day** | {daily['short_rerun_s']:.1f} s, {daily['rerun_ratio']:.2f} of its first run | <= 0.2 |",
         (f"| the same rerun through Dagster (`--force`) | {daily['short_forced_rerun_s']:.1f} s, "
          f"{daily['forced_rerun_ratio']:.2f} of its first run | |"),
+        (f"| CPU time the hypervisor took (steal) | {_percent(figures.get('steal'))} over the bench; "
+         f"full-run rounds {' / '.join(_percent(share) for share in full['steal_rounds'])}; daily runs "
+         f"after {daily['short_history_days']} / {daily['long_history_days']} days "
+         f"{_percent(daily.get('short_steal'))} / {_percent(daily.get('long_steal'))} | |"),
     ]
     if "big" in figures:
         big = figures["big"]
@@ -426,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     today = date.today()
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="analytics-bench-"))
     figures: dict = {"date": today.isoformat()}
+    started = cpu_ticks()
     try:
         if not args.smoke:  # its figures are not results: no need to flatten one-off costs
             warm_up(work, today - timedelta(days=2))
@@ -439,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.work_dir:
             shutil.rmtree(work, ignore_errors=True)
+    figures["steal"] = steal_share(started, cpu_ticks())
     text = report(figures, command)
     print(text)
     for values in figures.values():

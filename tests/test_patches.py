@@ -152,9 +152,13 @@ def test_compiled_jinja_templates_are_kept_and_read_back_with_the_same_output(tm
         path.write_bytes(b"\x00not marshal")
     assert render(macro) == first[0] and len(compiled) == 5
     assert render(macro) == first[0] and len(compiled) == 5
-    # with dbt's macro debugging on, nothing is read or kept
+    # with dbt's macro debugging on, nothing is read or kept (the file stays as it was)
+    kept = [path for path in (tmp_path / "jinja").glob("*.code") if path.read_bytes() != b"\x00not marshal"]
+    assert len(kept) == 1
+    kept[0].write_bytes(b"\x00not marshal")
     monkeypatch.setattr(dbt_jinja, "MACRO_DEBUGGING", True)
     assert render(macro) == first[0] and len(compiled) == 6
+    assert kept[0].read_bytes() == b"\x00not marshal"
     assert not list((tmp_path / "jinja").glob(".*"))  # no staging file left
 
 

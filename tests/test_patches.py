@@ -228,3 +228,12 @@ def test_dbt_json_schemas_are_kept_and_read_back_equal(tmp_path, monkeypatch):
     assert rewritten == [schemas[0]]
     assert len(built) == 4
     assert not list((tmp_path / "schemas").glob(".*"))
+    # installed on dbt-common's mixin once per process, around dbt's own function
+    monkeypatch.setattr(dbtClassMixin, "json_schema", classmethod(original))
+    patches.keep_dbt_json_schemas(tmp_path / "installed")
+    installed = dbtClassMixin.json_schema.__func__
+    assert installed.kept_in == tmp_path / "installed" and installed.original is original
+    patches.keep_dbt_json_schemas(tmp_path / "other")
+    assert dbtClassMixin.json_schema.__func__ is installed
+    assert Project.json_schema() == schemas[0]
+    assert len(list((tmp_path / "installed").glob("*.json"))) == 1

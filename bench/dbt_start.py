@@ -1,0 +1,54 @@
+"""dbt's start as a run's in-process build pays it (bench/run.py, fixed start-up): dbt imported
+first, untimed (a run imports it with the Dagster definitions, which the bench times on their
+own), then `dbt parse` timed, reading the parse the last run on this warehouse kept
+(orchestration.dbt.kept_parse_file) into a target folder of its own, with the patches the build
+applies (orchestration/patches.py, 4 to 6), the --target and the log flags it passes. Prints the seconds.
+
+    python bench/dbt_start.py TARGET_DIR    # with a run's environment (ANALYTICS_WAREHOUSE, ...)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dbt.cli.main import dbtRunner
+
+from analytics import settings
+from orchestration.dbt import dbt_log_flags, dbt_target_dir, kept_parse_file
+from orchestration.patches import (
+    JINJA_CACHE_FOLDER,
+    SCHEMA_CACHE_FOLDER,
+    keep_compiled_jinja_templates,
+    keep_dbt_json_schemas,
+    keep_partial_parse_across_warehouse_paths,
+)
+
+
+def main(target: Path) -> float:
+    keep_partial_parse_across_warehouse_paths()
+    keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
+    keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    kept = kept_parse_file()
+    if kept.is_file():
+        shutil.copyfile(kept, target / "partial_parse.msgpack")
+    project = str(settings.DBT_PROJECT_DIR)
+    started = time.perf_counter()
+    result = dbtRunner().invoke([
+        *dbt_log_flags(), "parse", "--quiet", "--no-write-json", "--project-dir", project, "--profiles-dir", project,
+        "--target", settings.dbt_target(), "--target-path", str(target), "--log-path", str(target),
+    ])
+    seconds = time.perf_counter() - started
+    if not result.success:
+        raise SystemExit(f"dbt parse failed: {result.exception}")
+    return seconds
+
+
+if __name__ == "__main__":
+    print(main(Path(sys.argv[1])))

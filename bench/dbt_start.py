@@ -19,20 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dbt.cli.main import dbtRunner
 
 from analytics import settings
-from orchestration.dbt import dbt_log_flags, dbt_target_dir, kept_parse_file
-from orchestration.patches import (
-    JINJA_CACHE_FOLDER,
-    SCHEMA_CACHE_FOLDER,
-    keep_compiled_jinja_templates,
-    keep_dbt_json_schemas,
-    keep_partial_parse_across_warehouse_paths,
-)
+from orchestration.dbt import dbt_log_flags, kept_parse_file
+from orchestration.patches import apply_dbt_patches
 
 
 def main(target: Path) -> float:
-    keep_partial_parse_across_warehouse_paths()
-    keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
-    keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
+    apply_dbt_patches()
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     kept = kept_parse_file()

@@ -11,18 +11,9 @@ from __future__ import annotations
 def main() -> None:
     from dbt.cli.main import cli
 
-    from orchestration.dbt import dbt_target_dir
-    from orchestration.patches import (
-        JINJA_CACHE_FOLDER,
-        SCHEMA_CACHE_FOLDER,
-        keep_compiled_jinja_templates,
-        keep_dbt_json_schemas,
-        keep_partial_parse_across_warehouse_paths,
-    )
+    from orchestration.patches import apply_dbt_patches
 
-    keep_partial_parse_across_warehouse_paths()
-    keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
-    keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
+    apply_dbt_patches()
     cli()  # exits with dbt's own status
 
 

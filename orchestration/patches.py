@@ -138,9 +138,7 @@ class LeanDbtCliResource(DbtCliResource):
         from dbt.cli.main import dbtRunner
         from dbt_common.events.functions import msg_to_dict
 
-        keep_partial_parse_across_warehouse_paths()
-        keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
-        keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)
+        apply_dbt_patches()
 
         cleaned, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
@@ -394,3 +392,12 @@ def keep_dbt_json_schemas(folder: Path) -> None:
     if hasattr(original, "kept_in"):
         return
     dbtClassMixin.json_schema = classmethod(json_schema_keeping_files(original, folder))
+
+
+def apply_dbt_patches() -> None:
+    """4 to 6, for every dbt command this project runs in a process of its own: the in-process
+    build, `dbt parse` (orchestration/dbt_parse.py) and the bench's dbt start-up (once each per
+    process)."""
+    keep_partial_parse_across_warehouse_paths()
+    keep_compiled_jinja_templates(dbt_target_dir() / JINJA_CACHE_FOLDER)
+    keep_dbt_json_schemas(dbt_target_dir() / SCHEMA_CACHE_FOLDER)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
-from analytics.ingest import otlp_sql
+from analytics.ingest import landing_files, loader, otlp_sql
 from analytics.ingest.checks import RECONCILIATION_SQL
 from analytics.ingest.landing_files import discover_otlp_files, repair_surrogates
 from analytics.ingest.loader import (
@@ -485,3 +485,47 @@ def test_read_ahead_hands_on_every_chunk_and_the_framing_error_and_stops_when_th
     assert next(reader) == 0
     reader.close()  # the caller stops early (e.g. its query failed): the thread stops too
     assert closed == [5, 6, 1000]
+
+
+def test_a_new_files_hash_is_taken_from_the_bytes_its_load_reads(con, tmp_path, monkeypatch):
+    """A new file is hashed while its lines are read (loader.Planned), not by a read of its
+    own: the manifest's hash is the same content_hash either way, for a plain file, a gzip file
+    of several read blocks, a gzip file whose tail cannot be inflated (hashed on its own) and a
+    file that cannot be opened; and a reload of the same content sees no change."""
+    landing = tmp_path / "landing"
+    plain = landing / "otlp" / "plain.jsonl"
+    write_bytes_lines(plain, capture_lines("13-v2.1.197-accept", "metrics"))
+    packed = landing / "otlp" / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(b"\n".join(capture_lines("17-v1.0.128-accept", "logs")) + b"\n"))
+    cut = landing / "otlp" / "cut.jsonl.gz"
+    whole = gzip.compress(b"\n".join(capture_lines("17-v1.0.128-accept", "metrics")) + b"\n")
+    cut.write_bytes(whole[: len(whole) - 9])  # the last bytes and the end marker lost
+    fifo = landing / "otlp" / "fifo.jsonl"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(landing_files, "BLOCK_BYTES", 1024)  # the gzip file in many blocks
+    listed = discover_otlp_files(landing)
+    create_raw_tables(con)
+    con.execute(otlp_sql.macros_sql(False, possible_time_bounds()))
+    to_load, _ = files_to_load(con, listed)
+    assert [p.digest for p in to_load] == [None] * 3  # the FIFO is not listed
+    reads = []
+    counted_hash = landing_files.content_hash
+    monkeypatch.setattr(loader, "content_hash", lambda *a, **k: reads.append(a[0].name) or counted_hash(*a, **k))
+    _load_batch(con, to_load, LoadSummary())
+    assert reads == ["cut.jsonl.gz"]  # only the file whose read broke off is read again
+    assert dict(rows(con, "select source_file, content_hash from raw.landed_files")) == {
+        f"otlp/{path.name}": counted_hash(path) for path in (plain, packed, cut)
+    }
+    # the same files again: nothing to load, nothing hashed
+    assert files_to_load(con, discover_otlp_files(landing))[0] == []
+    # the FIFO stands for a file swapped for one between the listing and the read
+    fifo.unlink()
+    write_bytes_lines(fifo, capture_lines("17-v1.0.128-accept", "logs"))
+    swapped = [f for f in discover_otlp_files(landing) if f.path == fifo]
+    fifo.unlink()
+    os.mkfifo(fifo)
+    (planned,), _ = files_to_load(con, swapped)
+    _load_batch(con, [planned], LoadSummary())
+    assert rows(con, "select content_hash from raw.landed_files where source_file = 'otlp/fifo.jsonl'") == [
+        ("unreadable:a FIFO, not read",)
+    ]

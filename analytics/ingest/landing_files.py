@@ -36,6 +36,8 @@ CHUNK_BYTES = 64 * 1024 * 1024
 BLOCK_BYTES = 4 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
 BLANK = b" \t\r"
+# a landed file's content hash when it cannot be read: this and why
+UNREADABLE = "unreadable:"
 
 
 
@@ -69,7 +71,7 @@ def content_hash(path: Path, limit: int | None = None, *, regular_only: bool = F
     With `regular_only` (landed OTLP files), the file is opened as walk.open_regular does: no
     last-component link followed, no FIFO or device read.
     """
-    digest = hashlib.blake2b(digest_size=16)
+    digest = new_content_digest()
     left = limit
     with open_regular(path) if regular_only else path.open("rb") as handle:
         while left is None or left > 0:
@@ -84,7 +86,7 @@ def content_hash(path: Path, limit: int | None = None, *, regular_only: bool = F
 
 
 
-def _raw_blocks(handle, limit: int | None) -> Iterator[bytes]:
+def _raw_blocks(handle, limit: int | None, digest=None) -> Iterator[bytes]:
     left = limit
     while left is None or left > 0:
         block = handle.read(BLOCK_BYTES if left is None else min(BLOCK_BYTES, left))
@@ -92,25 +94,34 @@ def _raw_blocks(handle, limit: int | None) -> Iterator[bytes]:
             return
         if left is not None:
             left -= len(block)
+        if digest is not None:
+            digest.update(block)
         yield block
 
 
+def new_content_digest():
+    """The hash object content_hash uses, for a digest taken while the file is read."""
+    return hashlib.blake2b(digest_size=16)
+
+
 def read_blocks(
-    path: Path, limit: int | None = None, compressed: bool | None = None
+    path: Path, limit: int | None = None, compressed: bool | None = None, digest=None
 ) -> Iterator[bytes]:
     """The file's bytes in blocks of at most BLOCK_BYTES, gunzipped for .gz (concatenated
-    members included), reading at most `limit` stored bytes.
+    members included), reading at most `limit` stored bytes. `digest` (new_content_digest),
+    when given, is updated with every stored byte read: once the blocks are all read, it is
+    the file's content_hash to `limit`.
 
     A truncated or corrupt gzip stream yields everything before the damage, then raises
     UnreadableTail.
     """
     with open_regular(path) as handle:
         if not (path.name.endswith(".gz") if compressed is None else compressed):
-            yield from _raw_blocks(handle, limit)
+            yield from _raw_blocks(handle, limit, digest)
             return
         inflater = zlib.decompressobj(wbits=31)
         in_member = False
-        for data in _raw_blocks(handle, limit):
+        for data in _raw_blocks(handle, limit, digest):
             while True:
                 if data:
                     in_member = True
@@ -367,6 +378,7 @@ def iter_line_chunks(
     stats: dict[str, FileStats],
     chunk_bytes: int = CHUNK_BYTES,
     max_line_bytes: int | None = None,
+    digests: dict[str, str | None] | None = None,
 ) -> Iterator[pa.Table]:
     """Arrow tables of the files' non-blank lines: (source_file, line_no, raw, line_bytes,
     read_reason, read_detail, read_hash); `stats` gets each file's counts.
@@ -374,14 +386,19 @@ def iter_line_chunks(
     A line too long to parse comes with no text and read_reason `line_too_long`. When a file
     cannot be opened, or the end of a compressed file cannot be read, what was read is kept and
     one more line stands for the rest, with read_reason and read_detail saying why.
+
+    Each file named in `digests` gets its content_hash (to its listed size) from the bytes this
+    read, or UNREADABLE and why when it could not be read; it stays None where the end of a
+    compressed file could not be read (its stored bytes can be: the caller hashes them).
     """
     limit = max_line_bytes or settings.max_line_bytes()
     chunk = _Chunk()
     for landed in files:
         counts = stats.setdefault(landed.relative_path, FileStats())
         name = landed.relative_path
+        digest = new_content_digest() if digests is not None and name in digests else None
         try:
-            blocks = read_blocks(landed.path, landed.size_bytes, name.endswith(".gz"))
+            blocks = read_blocks(landed.path, landed.size_bytes, name.endswith(".gz"), digest)
             for line in frame_lines(blocks, limit, counts, drop_partial_tail=_may_grow(landed)):
                 if line.data is None:
                     chunk.add(name, line.number, None, line.length, "line_too_long",
@@ -395,12 +412,16 @@ def iter_line_chunks(
                 if chunk.size >= chunk_bytes:
                     yield chunk.table()
                     chunk = _Chunk()
+            if digest is not None:
+                digests[name] = digest.hexdigest()
         except UnreadableTail as exc:
             counts.lines_read += 1
             chunk.add(name, counts.lines_read, None, 0, "unreadable_file_tail", str(exc))
         except OSError as exc:
             counts.lines_read += 1
             chunk.add(name, counts.lines_read, None, 0, "unreadable_file", exc.strerror or str(exc))
+            if digest is not None:  # as content_hash's caller records a file it cannot read
+                digests[name] = UNREADABLE + (exc.strerror or str(exc))
     if chunk.names:
         yield chunk.table()
 

@@ -90,8 +90,10 @@ class Planned:
     A new file's hash decides nothing before it is loaded, so it is None here and taken from
     the bytes the load reads (_load_batch), on the thread that frames the lines while DuckDB
     parses the previous chunk, rather than by a read of its own first: the bytes were read
-    twice, the first time with nothing else running (0.2 to 0.6 s of a 60-day full run's load
-    of 282 MB)."""
+    twice, the first time with nothing else running (hashing alone took 0.2 to 0.6 s for 60
+    days of 200 members, 15.4 s for a year of 1,000), and a file replaced between the two reads
+    was recorded with the first content's hash. No shorter load could be measured through this
+    machine's drift (bench/RESULTS.md, twenty-third step)."""
 
     landed: LandedFile
     digest: str | None

@@ -72,15 +72,9 @@ def content_hash(path: Path, limit: int | None = None, *, regular_only: bool = F
     last-component link followed, no FIFO or device read.
     """
     digest = new_content_digest()
-    left = limit
     with open_regular(path) if regular_only else path.open("rb") as handle:
-        while left is None or left > 0:
-            block = handle.read(1 << 20 if left is None else min(1 << 20, left))
-            if not block:
-                break
-            digest.update(block)
-            if left is not None:
-                left -= len(block)
+        for _ in _raw_blocks(handle, limit, digest):
+            pass
     return digest.hexdigest()
 
 

@@ -1,8 +1,9 @@
 """dbt's start as a run's in-process build pays it (bench/run.py, fixed start-up): dbt imported
 first, untimed (a run imports it with the Dagster definitions, which the bench times on their
-own), then `dbt parse` timed, reading the parse the last run on this warehouse kept
-(orchestration.dbt.kept_parse_file) into a target folder of its own, with the patches the build
-applies (orchestration/patches.py, 4 to 6), the --target and the log flags it passes. Prints the seconds.
+own), then `dbt parse` timed, in a target folder of its own that starts from the parse the last
+run on this warehouse kept (orchestration.dbt.copy_last_parse, as the build's own folder does),
+with the patches the build applies (orchestration/patches.py, 4 to 6), the --target and the log
+flags it passes. Prints the seconds.
 
     python bench/dbt_start.py TARGET_DIR    # with a run's environment (ANALYTICS_WAREHOUSE, ...)
 """
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dbt.cli.main import dbtRunner
 
 from analytics import settings
-from orchestration.dbt import dbt_log_flags, kept_parse_file
+from orchestration.dbt import copy_last_parse, dbt_log_flags
 from orchestration.patches import apply_dbt_patches
 
 
@@ -27,9 +28,7 @@ def main(target: Path) -> float:
     apply_dbt_patches()
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    kept = kept_parse_file()
-    if kept.is_file():
-        shutil.copyfile(kept, target / "partial_parse.msgpack")
+    copy_last_parse(target)
     project = str(settings.DBT_PROJECT_DIR)
     started = time.perf_counter()
     result = dbtRunner().invoke([

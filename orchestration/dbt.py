@@ -160,11 +160,17 @@ def new_invocation_dir(context: dg.AssetExecutionContext) -> Path:
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     folder = dbt_target_dir() / name
     folder.mkdir(parents=True)
+    copy_last_parse(folder)
+    return folder
+
+
+def copy_last_parse(folder: Path) -> None:
+    """Put the last parse of this dbt target into `folder` (a dbt target path), for its dbt
+    command to start from: kept_parse_file, else the last `dbt parse`'s; nothing without one."""
     for parsed in (kept_parse_file(), dbt_target_dir() / "partial_parse.msgpack"):
         if parsed.is_file():
             shutil.copyfile(parsed, folder / "partial_parse.msgpack")
-            break
-    return folder
+            return
 
 
 def after_invocation(invocation_dir: Path) -> None:

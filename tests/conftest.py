@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import io
 import json
@@ -108,6 +109,28 @@ def env(tmp_path: Path) -> dict[str, str]:
         }
     )
     return values
+
+
+@contextlib.contextmanager
+def dagster_instance_of(home: str | Path):
+    """The Dagster instance of a test's DAGSTER_HOME, read in this process. Its dagster.yaml
+    names the event log's folder by DAGSTER_HOME (orchestration/instance.py), as every Dagster
+    process has it set, so it is set while the instance is loaded."""
+    from dagster import DagsterInstance
+
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        instance = DagsterInstance.from_config(str(home))
+    finally:
+        if saved is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    try:
+        yield instance
+    finally:
+        instance.dispose()
 
 
 # Commands run in a child of tests/preloaded_cli.py, which has imported Dagster and dbt once

@@ -30,7 +30,7 @@ from analytics.admin_api.client import (
     AdminApiUnavailableError,
     redact,
 )
-from tests.conftest import run_cli
+from tests.conftest import dagster_instance_of, run_cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "admin_api"
 SECRET_PART = "Zq8Xv3LmN7pR2tW9yB4cK6hJ1dF5gS0aE3uI8oP2"
@@ -185,18 +185,14 @@ def scan_warehouse(path: Path) -> dict[str, list[str]]:
 
 
 def event_log_texts(home: Path) -> list[str]:
-    import dagster as dg
     from dagster._serdes import serialize_value
 
-    instance = dg.DagsterInstance.from_config(str(home))
-    try:
+    with dagster_instance_of(home) as instance:
         texts = []
         for run in instance.get_runs():
             texts.append(serialize_value(run))
             texts += [serialize_value(entry) for entry in instance.all_logs(run.run_id)]
         return texts
-    finally:
-        instance.dispose()
 
 
 def test_an_echoing_gateway_gets_the_key_nowhere(gateway, captures_landing, env, tmp_path):

@@ -82,3 +82,30 @@ def test_sqlite_stays_the_default_and_switches_back(env, tmp_path):
                           check=True, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert (home / "dagster.yaml").read_text().endswith("# mine\n")
     assert "has no postgres storage" in said.stderr
+
+
+def test_a_home_with_event_logs_per_run_keeps_them(env):
+    """A DAGSTER_HOME whose event logs an earlier version kept per run (history/runs/, with its
+    index.db) keeps that layout, so its runs and its assets' history stay in the UI; a new home
+    gets the one event log file."""
+    from orchestration import instance
+
+    home = Path(env["DAGSTER_HOME"])
+    (home / "history" / "runs").mkdir(parents=True)
+    (home / "history" / "runs" / "index.db").write_bytes(b"")
+    (home / "dagster.yaml").write_text(instance.SHARDED_DAGSTER_YAML)
+    script = "from orchestration.instance import prepare_environment; prepare_environment()"
+    python = str(PROJECT_ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "-c", script], env=env, check=True, cwd=PROJECT_ROOT)
+    assert (home / "dagster.yaml").read_text() == instance.SHARDED_DAGSTER_YAML
+    # the file that an earlier version wrote with its first header line is brought up to date
+    (home / "dagster.yaml").write_text(
+        instance._HEADER_BEFORE + instance.SHARDED_DAGSTER_YAML.split("\n", 2)[2]
+    )
+    subprocess.run([python, "-c", script], env=env, check=True, cwd=PROJECT_ROOT)
+    assert (home / "dagster.yaml").read_text() == instance.SHARDED_DAGSTER_YAML
+    # without that history, the one event log file
+    (home / "history" / "runs" / "index.db").unlink()
+    subprocess.run([python, "-c", script], env=env, check=True, cwd=PROJECT_ROOT)
+    assert (home / "dagster.yaml").read_text() == instance.DAGSTER_YAML
+    assert "ConsolidatedSqliteEventLogStorage" in instance.DAGSTER_YAML

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import CAPTURES, mart_snapshot, query, run_cli
+from tests.conftest import CAPTURES, dagster_instance_of, mart_snapshot, query, run_cli
 from tests.otlp_variants import (
     NANOS_PER_DAY,
     collector_encoding,
@@ -116,16 +117,22 @@ def test_six_captures_give_the_hand_computed_numbers_and_a_rerun_changes_nothing
     assert "loaded: 0 new file(s)" in fourth.stdout
     assert mart_snapshot(env) == before
     assert dagster_runs(env) == 3
+    # the three runs' events are in the instance's one event log file (orchestration/instance.py,
+    # DAGSTER_YAML), each once: no database per run, no index copy of the asset events
+    home = Path(env["DAGSTER_HOME"])
+    events = sqlite3.connect(home / "event_log.db")
+    try:
+        assert events.execute(
+            "select count(distinct run_id) from event_logs where dagster_event_type = 'PIPELINE_SUCCESS'"
+        ).fetchone() == (3,)
+    finally:
+        events.close()
+    assert not (home / "history" / "runs").exists()
 
 
 def dagster_runs(env: dict[str, str]) -> int:
-    from dagster import DagsterInstance
-
-    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
-    try:
+    with dagster_instance_of(env["DAGSTER_HOME"]) as instance:
         return instance.get_runs_count()
-    finally:
-        instance.dispose()
 
 
 def test_other_encodings_duplicates_malformed_lines_over_days_and_months(tmp_path, env):
@@ -230,15 +237,12 @@ def test_bad_arguments_are_one_line_errors(tmp_path, env):
 
 def _last_run_materializations(env: dict[str, str]) -> list:
     """The last run's materializations, as Dagster recorded them."""
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterEventType
 
-    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
-    try:
+    with dagster_instance_of(env["DAGSTER_HOME"]) as instance:
         run = instance.get_runs(limit=1)[0]
         records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
         return [record.event_log_entry.dagster_event for record in records]
-    finally:
-        instance.dispose()
 
 
 def _materialized_as_kept(env: dict[str, str]) -> set[str]:

@@ -12,9 +12,11 @@ _HEADER_BEFORE = "# Written by `analytics` on first use; edit freely, it is not 
 # The SQLite instance: runs and schedules in Dagster's default files, event logs in one file,
 # DAGSTER_HOME/event_log.db (Dagster's ConsolidatedSqliteEventLogStorage, set in dagster.yaml).
 # Dagster's default keeps a database per run and copies every asset event into an index
-# database as well; here each event is written once and a run creates no database of its own,
-# which took the 291 events of a one-day run of the captures from 2.5 to 1.1 s. One file serves one writer at a
-# time, which is how the runs come (DuckDB allows one writer: they queue behind each other).
+# database as well; here each event is written once and a run creates no database of its own.
+# A one-day run of the captures on a new DAGSTER_HOME, seven alternated pairs: Dagster's 291
+# events took 1.46 s instead of 1.87 s, the run 7.6 s instead of 8.2 s (bench/RESULTS.md,
+# twenty-fourth step). One file serves one writer at a time, which is how the runs come
+# (DuckDB allows one writer: they queue behind each other).
 DAGSTER_YAML = """\
 # Written by `analytics` (SQLite under DAGSTER_HOME); replaced by deploy/dagster.yaml while
 # unchanged when ANALYTICS_DAGSTER_STORAGE_URL is set. Edit freely: an edited file is kept.

@@ -160,8 +160,32 @@ def new_invocation_dir(context: dg.AssetExecutionContext) -> Path:
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     folder = dbt_target_dir() / name
     folder.mkdir(parents=True)
+    _IN_USE[folder] = _lock_in_use(folder, wait=True)
     copy_last_parse(folder)
     return folder
+
+
+# The folders of the dbt commands this process is running, each with its lock held
+# (IN_USE_LOCK) until after_invocation: another process's after_invocation prunes old folders,
+# and a long command's folder (a Spark build, while DuckDB runs on another warehouse finish
+# beside it) is older than the newest KEPT_INVOCATIONS without being done. dbt writes its
+# compiled SQL into it to the end; a folder deleted under it failed the node being written.
+IN_USE_LOCK = ".in-use.lock"
+_IN_USE: dict[Path, Any] = {}
+
+
+def _lock_in_use(folder: Path, wait: bool):
+    """The open lock file of `folder`, locked exclusively; None if another holds it and
+    `wait` is false. The lock goes with the process, however it ends."""
+    import fcntl
+
+    handle = (folder / IN_USE_LOCK).open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def copy_last_parse(folder: Path) -> None:
@@ -187,13 +211,28 @@ def after_invocation(invocation_dir: Path) -> None:
         staging = target / f".partial_parse.{os.getpid()}.msgpack"
         shutil.copyfile(parsed, staging)
         os.replace(staging, kept_parse_file())
-    runs = sorted(
-        (path for path in target.glob("dbt_models-*") if path.is_dir()),
-        key=lambda path: path.stat().st_mtime,
-        reverse=True,
-    )
+    handle = _IN_USE.pop(invocation_dir, None)
+    if handle is not None:
+        handle.close()
+    runs = []
+    for path in target.glob("dbt_models-*"):
+        try:
+            if path.is_dir():
+                runs.append((path.stat().st_mtime, path))
+        except OSError:  # pruned meanwhile by another process
+            continue
+    runs = [path for _, path in sorted(runs, reverse=True)]
     for old in runs[KEPT_INVOCATIONS:]:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            lock = _lock_in_use(old, wait=False)
+        except OSError:  # gone already (another process pruned it), or not ours to open
+            continue
+        if lock is None:
+            continue  # a dbt command still runs in it
+        try:
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            lock.close()
 
 
 def describe_test(test: Mapping[str, Any], project_dir: Path) -> str:

@@ -290,3 +290,31 @@ def test_commands_starting_together_parse_once_and_readers_see_a_whole_manifest(
     log = (project / "logs" / "dbt.log").read_text()
     assert log.count("Running with dbt=") == 2  # the first parse, then one for both commands
     assert not list((project / "target").glob(".parse-*"))
+
+
+def test_pruning_old_invocation_folders_skips_one_whose_dbt_command_still_runs(tmp_path, monkeypatch):
+    """after_invocation keeps the newest KEPT_INVOCATIONS folders under target/ and deletes the
+    rest, but not a folder whose dbt command is still running (its lock is held: a Spark build
+    beside quicker DuckDB runs, whose compiled SQL went missing mid-build)."""
+    import os
+
+    from orchestration import dbt as project_dbt
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))
+    folders = [tmp_path / f"dbt_models-{i:07d}-0000000" for i in range(project_dbt.KEPT_INVOCATIONS + 3)]
+    for folder in folders:
+        folder.mkdir()
+    running = project_dbt._lock_in_use(folders[0], wait=True)  # as new_invocation_dir holds it
+    for age, folder in enumerate(folders):  # folders[0] the oldest
+        os.utime(folder, (1_000_000 + age, 1_000_000 + age))
+    try:
+        assert project_dbt._lock_in_use(folders[0], wait=False) is None
+        project_dbt.after_invocation(folders[-1])
+        # the newest five stay; of the three older ones, the one still in use stays too
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            [folders[0].name] + [f.name for f in folders[3:]]
+        )
+    finally:
+        running.close()
+    project_dbt.after_invocation(folders[-1])  # its command ended: now it goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in folders[3:])

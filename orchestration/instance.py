@@ -9,41 +9,10 @@ from pathlib import Path
 from analytics import settings
 
 _HEADER_BEFORE = "# Written by `analytics` on first use; edit freely, it is not overwritten.\n"
-# The SQLite instance: runs and schedules in Dagster's default files, event logs in one file,
-# DAGSTER_HOME/event_log.db (Dagster's ConsolidatedSqliteEventLogStorage, set in dagster.yaml).
-# Dagster's default keeps a database per run and copies every asset event into an index
-# database as well; here each event is written once and a run creates no database of its own.
-# A one-day run of the captures on a new DAGSTER_HOME, seven alternated pairs: Dagster's 291
-# events took 1.46 s instead of 1.87 s, the run 7.6 s instead of 8.2 s (bench/RESULTS.md,
-# twenty-fourth step). One file serves one writer at a time, which is how the runs come
-# (DuckDB allows one writer: they queue behind each other).
-DAGSTER_YAML = """\
-# Written by `analytics` (SQLite under DAGSTER_HOME); replaced by deploy/dagster.yaml while
-# unchanged when ANALYTICS_DAGSTER_STORAGE_URL is set. Edit freely: an edited file is kept.
-telemetry:
-  enabled: false
-nux:
-  enabled: false
-run_queue:
-  # DuckDB allows one writer: runs launched from the UI or the schedule queue behind each other.
-  tag_concurrency_limits:
-    - key: analytics/writes
-      limit: 1
-run_monitoring:
-  enabled: true
-# Event logs in one file, DAGSTER_HOME/event_log.db, each event written once (Dagster's default
-# is a file per run, with every asset event copied into an index file too).
-event_log_storage:
-  module: dagster._core.storage.event_log
-  class: ConsolidatedSqliteEventLogStorage
-  config:
-    base_dir:
-      env: DAGSTER_HOME
-"""
-
-# What `analytics` wrote before (event logs sharded per run, asset events copied into
-# history/runs/index.db): kept for a DAGSTER_HOME that already holds such a history, so that
-# its runs and its assets' history stay in the UI (Dagster has no way to move one into the other).
+# What `analytics` wrote before, and the start of DAGSTER_YAML (event logs sharded per run,
+# asset events copied into history/runs/index.db): kept for a DAGSTER_HOME that already holds
+# such a history, so that its runs and its assets' history stay in the UI (Dagster has no way
+# to move one into the other).
 SHARDED_DAGSTER_YAML = """\
 # Written by `analytics` (SQLite under DAGSTER_HOME); replaced by deploy/dagster.yaml while
 # unchanged when ANALYTICS_DAGSTER_STORAGE_URL is set. Edit freely: an edited file is kept.
@@ -58,6 +27,25 @@ run_queue:
       limit: 1
 run_monitoring:
   enabled: true
+"""
+
+# The SQLite instance: runs and schedules in Dagster's default files, event logs in one file,
+# DAGSTER_HOME/event_log.db (Dagster's ConsolidatedSqliteEventLogStorage, set in dagster.yaml).
+# Dagster's default keeps a database per run and copies every asset event into an index
+# database as well; here each event is written once and a run creates no database of its own.
+# A one-day run of the captures on a new DAGSTER_HOME, seven alternated pairs: Dagster's 291
+# events took 1.46 s instead of 1.87 s, the run 7.6 s instead of 8.2 s (bench/RESULTS.md,
+# twenty-fourth step). One file serves one writer at a time, which is how the runs come
+# (DuckDB allows one writer: they queue behind each other).
+DAGSTER_YAML = SHARDED_DAGSTER_YAML + """\
+# Event logs in one file, DAGSTER_HOME/event_log.db, each event written once (Dagster's default
+# is a file per run, with every asset event copied into an index file too).
+event_log_storage:
+  module: dagster._core.storage.event_log
+  class: ConsolidatedSqliteEventLogStorage
+  config:
+    base_dir:
+      env: DAGSTER_HOME
 """
 
 

@@ -438,3 +438,66 @@ def test_each_chunk_is_freed_after_its_queries_not_at_the_batch_commit(con, tmp_
         tracemalloc.stop()
     assert summary.lines_read == 20 and len(alive_per_chunk) >= 6, alive_per_chunk
     assert max(alive_per_chunk) <= 3, alive_per_chunk
+
+
+def test_a_load_of_new_files_writes_each_row_group_once(tmp_path, monkeypatch):
+    """DuckDB's checkpoint merges the partly filled row groups that each batch's bulk appends
+    leave, rewriting every row group appended since the previous checkpoint. A load that only
+    appends turns that off (loader._appending_only), so the first batch's row groups keep the
+    blocks its commit wrote; a load that replaces rows keeps DuckDB's vacuum for them."""
+    from analytics.ingest import loader
+
+    session = attr("session.id", stringValue="s-1")
+    # 130,000 points a file: a full row group (122,880) and a partly filled one each
+    line = metric_line([{"attributes": [session], "timeUnixNano": TIME, "asDouble": 0.01}] * 1000)
+    for name in ("a", "b"):
+        write_lines(tmp_path / "landing" / "otlp" / f"{name}.jsonl", [line] * 130)
+    monkeypatch.setenv("ANALYTICS_INGEST_BATCH_BYTES", "1")  # a batch per file
+    database = tmp_path / "warehouse.duckdb"
+    connection = duckdb.connect(str(database))
+    settings_after_batch, first_batch = [], {}
+
+    def after_batch(name: str) -> None:
+        if name == "ingest.after_batch":
+            settings_after_batch.append(
+                connection.execute("select current_setting('max_vacuum_tasks')").fetchone()[0]
+            )
+            if not first_batch:
+                first_batch.update(_blocks(connection))
+
+    monkeypatch.setattr(loader, "failpoint", after_batch)
+    summary = load_landing_dir(connection, tmp_path / "landing")
+    assert summary.metric_points == 260_000 and settings_after_batch == [0, 0]
+    assert connection.execute("select current_setting('max_vacuum_tasks')").fetchone()[0] == 100
+    connection.close()
+    reopened = duckdb.connect(str(database))
+    try:
+        after_close = _blocks(reopened)
+        assert len(first_batch) >= 2 and all(after_close[rg] == first_batch[rg] for rg in first_batch)
+        assert rows(reopened, "select count(*), sum(value) from raw.otlp_metric_points") == [
+            (260_000, pytest.approx(2_600.0))
+        ]
+    finally:
+        reopened.close()
+
+    # the first file grown: its rows are replaced, with DuckDB's vacuum on
+    write_lines(tmp_path / "landing" / "otlp" / "a.jsonl", [line] * 131)
+    settings_after_batch.clear()
+    connection = duckdb.connect(str(database))
+    try:
+        summary = load_landing_dir(connection, tmp_path / "landing")
+        assert summary.metric_points == 131_000 and settings_after_batch == [100]
+        assert rows(connection, "select count(*) from raw.otlp_metric_points") == [(261_000,)]
+    finally:
+        connection.close()
+
+
+def _blocks(connection) -> dict[int, set[int]]:
+    """Each row group of raw.otlp_metric_points and the blocks its columns are stored in."""
+    blocks: dict[int, set[int]] = {}
+    for row_group, block in connection.execute(
+        "select row_group_id, block_id from pragma_storage_info('raw.otlp_metric_points') "
+        "where block_id >= 0"
+    ).fetchall():
+        blocks.setdefault(row_group, set()).add(block)
+    return blocks

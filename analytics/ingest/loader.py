@@ -10,12 +10,14 @@ copy delivers a second time.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from analytics import settings
@@ -376,10 +378,40 @@ def load_landing_dir(
     files = discover_otlp_files(landing_dir, skipped)
     to_load, unchanged = files_to_load(con, files, reload_window)
     summary = LoadSummary(files_found=len(files), files_unchanged=len(unchanged), skipped=skipped)
-    for batch in _batches(to_load):
-        _load_batch(con, batch, summary)
+    with _appending_only(con, deletes=any(p.replace for p in to_load)):
+        for batch in _batches(to_load):
+            _load_batch(con, batch, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextlib.contextmanager
+def _appending_only(con, deletes: bool):
+    """A load that only appends, with DuckDB's checkpoints not merging row groups.
+
+    Each batch's bulk appends end in a partly filled row group per raw table. With its
+    defaults, a DuckDB checkpoint (the automatic one when the WAL passes 16 MB, and the one on
+    close) then merges such neighbours (vacuum tasks), rewriting and recompressing every row
+    group appended since the previous checkpoint: the rows are written twice. A batch of a
+    year's load then committed in 11 s instead of 0.1 to 0.5 s (bench/RESULTS.md,
+    twenty-fifth step). Merging reclaims nothing when no row was deleted, so a load of new
+    files only turns it off (`max_vacuum_tasks = 0`) and checkpoints before turning it back on;
+    the partly filled row groups stay (about two per table per 256 MB batch). A load that
+    replaces rows (a grown file, a reload) keeps DuckDB's vacuum, which reclaims the deleted
+    rows, as does any later checkpoint of a table that had rows deleted (erasure)."""
+    if deletes:
+        yield
+        return
+    con.execute("set max_vacuum_tasks = 0")
+    try:
+        yield
+        # the last batch's WAL written now, while merging is off, not at close when it is on;
+        # refused while another connection of this database has a transaction open, and then
+        # left to the close (the rows are committed either way)
+        with contextlib.suppress(duckdb.Error):
+            con.execute("checkpoint")
+    finally:
+        con.execute("reset max_vacuum_tasks")
 
 
 TIME_PATTERN = re.compile(rb'"timeUnixNano"\s*:\s*(?:"([0-9]{1,20})"|([0-9]{1,20})(?=[\s,}\]]))')

@@ -398,7 +398,9 @@ def _appending_only(con, deletes: bool):
     files only turns it off (`max_vacuum_tasks = 0`) and checkpoints before turning it back on;
     the partly filled row groups stay (about two per table per 256 MB batch). A load that
     replaces rows (a grown file, a reload) keeps DuckDB's vacuum, which reclaims the deleted
-    rows, as does any later checkpoint of a table that had rows deleted (erasure)."""
+    rows, as does any later checkpoint of a table that had rows deleted (erasure). The cost is
+    disk: the unmerged row groups compress less well (a year of 1,000 members: 1,579 MB
+    against 1,368 MB after the whole run, for 473.9 s against 513.6 s)."""
     if deletes:
         yield
         return
